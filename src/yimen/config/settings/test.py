@@ -1,0 +1,22 @@
+"""Test settings: fast hashing, in-memory email, a throwaway var dir. DATABASE_URL picks SQLite or PostgreSQL."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("YIMEN_VAR_DIR", str(Path(tempfile.gettempdir()) / f"yimen-test-{os.getpid()}"))
+
+from .base import *  # noqa: E402,F403
+from .base import DATABASES, VAR_DIR  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+YIMEN_LEDGER_KEY_DIR = VAR_DIR / "ledger"
+MEDIA_ROOT = VAR_DIR / "media"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The test runner creates its own database; keep it on disk so live-server threads share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,153 @@
+"""The person library (自然人库, keyed by resident ID number) and the enterprise library (法人库, keyed by
+the unified social credit code), with households, family relations and the log of full reads."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yimen.places.models import Division
+
+
+class Household(models.Model):
+    """A household register (户) at an address. Living-alone and family tags are read from it."""
+
+    number = models.CharField(_("户号"), max_length=20, unique=True)
+    division = models.ForeignKey(Division, models.PROTECT, related_name="households", verbose_name=_("村居"))
+    address = models.CharField(_("住址"), max_length=128)
+
+    class Meta:
+        verbose_name = _("户")
+        verbose_name_plural = _("户")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Person(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "M", _("男")
+        FEMALE = "F", _("女")
+
+    class Status(models.TextChoices):
+        ALIVE = "alive", _("在世")
+        DECEASED = "deceased", _("已故")
+
+    class HouseholdRole(models.TextChoices):
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        GRANDCHILD = "grandchild", _("孙子女")
+        OTHER = "other", _("其他")
+
+    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
+    name = models.CharField(_("姓名"), max_length=64)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"), db_index=True)
+    # 户籍: where the person is registered. Migrants (流动人口) are registered outside the district.
+    hukou_division = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("户籍地(本区)")
+    )
+    hukou_region = models.CharField(_("户籍所在地区码"), max_length=6, db_index=True)
+    is_migrant = models.BooleanField(_("流动人口"), default=False, db_index=True)
+    # 居住: where the person lives in the district now (a village/community; grids are located from it).
+    residence_division = models.ForeignKey(
+        Division, models.PROTECT, null=True, blank=True, related_name="residents", verbose_name=_("居住村居")
+    )
+    residence_address = models.CharField(_("居住地址"), max_length=128, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    household = models.ForeignKey(
+        Household, models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("户")
+    )
+    household_role = models.CharField(_("与户主关系"), max_length=16, choices=HouseholdRole.choices, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ALIVE)
+    death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("自然人")
+        verbose_name_plural = _("自然人库")
+        indexes = [models.Index(fields=["name", "residence_division"], name="person_name_division")]
+
+    def __str__(self) -> str:
+        from yimen.common.masking import mask_id_number, mask_name
+
+        return f"{mask_name(self.name)} {mask_id_number(self.id_number)}"
+
+
+class Relation(models.Model):
+    """A family relation, stored once per direction so each side can list its own."""
+
+    class Kind(models.TextChoices):
+        SPOUSE = "spouse", _("配偶")
+        PARENT = "parent", _("父母")  # `relative` is the parent of `person`
+        CHILD = "child", _("子女")  # `relative` is the child of `person`
+        SIBLING = "sibling", _("兄弟姐妹")
+        GUARDIAN = "guardian", _("监护人")
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="relations")
+    relative = models.ForeignKey(Person, models.CASCADE, related_name="+")
+    kind = models.CharField(_("关系"), max_length=16, choices=Kind.choices)
+
+    class Meta:
+        verbose_name = _("亲属关系")
+        verbose_name_plural = _("亲属关系")
+        constraints = [models.UniqueConstraint(fields=["person", "relative", "kind"], name="relation_unique")]
+
+
+class Enterprise(models.Model):
+    class Kind(models.TextChoices):
+        LIMITED = "limited", _("有限责任公司")
+        JOINT_STOCK = "joint_stock", _("股份有限公司")
+        SOLE = "sole", _("个人独资企业")
+        PARTNERSHIP = "partnership", _("合伙企业")
+        INDIVIDUAL = "individual", _("个体工商户")
+        COOPERATIVE = "cooperative", _("农民专业合作社")
+        BRANCH = "branch", _("分公司")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("存续(在营、开业、在册)")
+        CANCELLED = "cancelled", _("注销")
+        REVOKED = "revoked", _("吊销")
+
+    uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=128, db_index=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    industry = models.CharField(_("行业"), max_length=64, blank=True)
+    legal_representative = models.ForeignKey(
+        Person, models.PROTECT, null=True, blank=True, related_name="represented_enterprises",
+        verbose_name=_("法定代表人"),
+    )
+    registered_address = models.CharField(_("住所"), max_length=128)
+    division = models.ForeignKey(Division, models.PROTECT, related_name="enterprises", verbose_name=_("所在村居"))
+    registered_capital = models.DecimalField(_("注册资本(万元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    status = models.CharField(_("登记状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    established_date = models.DateField(_("成立日期"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("法人")
+        verbose_name_plural = _("法人库")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FullRead(models.Model):
+    """One read of unmasked personal data: who, whose, which fields, why. Citizens can see these rows
+    for themselves (我的数据我做主); each is also written to the ledger."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="full_reads")
+    enterprise = models.ForeignKey(Enterprise, models.CASCADE, null=True, blank=True, related_name="full_reads")
+    fields = models.JSONField(_("字段"))
+    reason = models.CharField(_("事由"), max_length=200)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("个人数据查阅记录")
+        verbose_name_plural = _("个人数据查阅记录")
