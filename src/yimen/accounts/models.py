@@ -59,6 +59,10 @@ class User(AbstractUser):
     def is_citizen_side(self) -> bool:
         return self.role in (Role.CITIZEN, Role.ENTERPRISE_AGENT)
 
+    @property
+    def can_workbench(self) -> bool:
+        return self.can("portal.workbench.use")
+
     def can(self, capability: str) -> bool:
         from yimen.accounts.roles import role_can
 

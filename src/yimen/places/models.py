@@ -66,7 +66,9 @@ class Department(models.Model):
     code = models.CharField(_("部门代码"), max_length=32, unique=True)
     name = models.CharField(_("名称"), max_length=64)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    division = models.ForeignKey(Division, models.PROTECT, related_name="departments", verbose_name=_("所属区划"))
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="departments", verbose_name=_("所属区划")
+    )
     phone = models.CharField(_("咨询电话"), max_length=32, blank=True)
     address = models.CharField(_("办公地址"), max_length=128, blank=True)
 
@@ -77,3 +79,34 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class GridGeneration(models.Model):
+    """What generated the areas and grids now stored (one row): parameters and digests.
+
+    `services.grids_generate` compares them to skip work that is already done; `stamp` is a digest of
+    every grid's code and geometry (the same inputs always give the same stamp); the locator rebuilds its
+    index when `revision` changes."""
+
+    scale = models.CharField(_("规模"), max_length=16)
+    seed = models.BigIntegerField(_("随机种子"))
+    generator_version = models.PositiveSmallIntegerField(_("生成器版本"))
+    # Digest of what decides area membership (seed, version, village codes): when it changes areas are replaced.
+    area_key = models.CharField(max_length=64)
+    # Digest of what decides grid geometry (area_key inputs + scale): when it changes grids are replaced.
+    layout_key = models.CharField(max_length=64)
+    # layout_key inputs + the names used in generated names: equal means there is nothing to do.
+    input_key = models.CharField(max_length=64)
+    stamp = models.CharField(_("网格摘要"), max_length=64)
+    # New at every write, even of identical content (rows get new ids): the locator's cache key.
+    revision = models.CharField(max_length=32)
+    area_count = models.PositiveIntegerField(default=0)
+    grid_count = models.PositiveIntegerField(default=0)
+    generated_at = models.DateTimeField(_("生成时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("网格生成记录")
+        verbose_name_plural = _("网格生成记录")
+
+    def __str__(self) -> str:
+        return f"{self.scale}/{self.seed}: {self.grid_count} grids"

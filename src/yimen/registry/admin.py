@@ -1,0 +1,54 @@
+from django.contrib import admin
+
+from yimen.common.masking import mask_id_number, mask_name
+from yimen.registry.models import Enterprise, FullRead, Household, Person
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """Masked in lists; the change form is for administrators fixing data and is itself audited by Django's log."""
+
+    list_display = ["masked_name", "masked_id", "gender", "residence_division", "is_migrant", "status"]
+    list_filter = ["status", "is_migrant", "gender"]
+    search_fields = ["=id_number"]
+    raw_id_fields = ["residence_division", "hukou_division", "household"]
+    show_full_result_count = False
+
+    @admin.display(description="姓名")
+    def masked_name(self, obj):
+        return mask_name(obj.name)
+
+    @admin.display(description="公民身份号码")
+    def masked_id(self, obj):
+        return mask_id_number(obj.id_number)
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "uscc", "kind", "industry", "status", "established_date"]
+    list_filter = ["kind", "status", "industry"]
+    search_fields = ["=uscc", "name"]
+    raw_id_fields = ["legal_representative", "division"]
+    show_full_result_count = False
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["number", "division"]
+    search_fields = ["=number"]
+    raw_id_fields = ["division"]
+
+
+@admin.register(FullRead)
+class FullReadAdmin(admin.ModelAdmin):
+    list_display = ["at", "actor", "person", "enterprise", "reason", "ledger_index"]
+    readonly_fields = [f.name for f in FullRead._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from yimen.registry import api
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("persons/", api.PersonListApi.as_view(), name="person-list"),
+    path("persons/<int:pk>/", api.PersonDetailApi.as_view(), name="person-detail"),
+    path("persons/<int:pk>/reveal/", api.PersonRevealApi.as_view(), name="person-reveal"),
+    path("persons/<int:pk>/reads/", api.PersonReadsApi.as_view(), name="person-reads"),
+    path("me/", api.MeApi.as_view(), name="me"),
+    path("me/reads/", api.MyReadsApi.as_view(), name="my-reads"),
+    path("enterprises/", api.EnterpriseListApi.as_view(), name="enterprise-list"),
+    path("enterprises/<int:pk>/", api.EnterpriseDetailApi.as_view(), name="enterprise-detail"),
+    path("enterprises/<int:pk>/reveal/", api.EnterpriseRevealApi.as_view(), name="enterprise-reveal"),
+]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "yimen.catalog",
     "yimen.ledger",
     "yimen.portal",
+    "yimen.demo",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "yimen.portal.context_processors.district",
             ],
         },
     },
@@ -138,6 +140,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "DepartmentKindEnum": "yimen.places.models.Department.Kind",
+        "ItemKindEnum": "yimen.catalog.models.item.ItemKind",
+    },
 }
 
 # Yimen's own settings.

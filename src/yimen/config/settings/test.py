@@ -9,6 +9,7 @@ os.environ.setdefault("YIMEN_VAR_DIR", str(Path(tempfile.gettempdir()) / f"yimen
 from .base import *  # noqa: E402,F403
 from .base import DATABASES, VAR_DIR  # noqa: E402
 
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 YIMEN_LEDGER_KEY_DIR = VAR_DIR / "ledger"

@@ -5,47 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, '区'), (2, '镇街'), (3, '片区'), (4, '村居'), (5, '网格')], db_index=True, verbose_name='层级')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=200, verbose_name='层级路径')),
-                ('geometry', models.JSONField(blank=True, null=True, verbose_name='边界')),
-                ('centroid_lat', models.FloatField(blank=True, null=True)),
-                ('centroid_lng', models.FloatField(blank=True, null=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.division')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "区"), (2, "镇街"), (3, "片区"), (4, "村居"), (5, "网格")],
+                        db_index=True,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(db_index=True, editable=False, max_length=200, verbose_name="层级路径"),
+                ),
+                ("geometry", models.JSONField(blank=True, null=True, verbose_name="边界")),
+                ("centroid_lat", models.FloatField(blank=True, null=True)),
+                ("centroid_lng", models.FloatField(blank=True, null=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.division",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Department',
+            name="Department",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32, unique=True, verbose_name='部门代码')),
-                ('name', models.CharField(max_length=64, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('district', '区直部门'), ('street_office', '镇街办事处')], max_length=16, verbose_name='类型')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='咨询电话')),
-                ('address', models.CharField(blank=True, max_length=128, verbose_name='办公地址')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='departments', to='places.division', verbose_name='所属区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32, unique=True, verbose_name="部门代码")),
+                ("name", models.CharField(max_length=64, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("district", "区直部门"), ("street_office", "镇街办事处")],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="咨询电话")),
+                ("address", models.CharField(blank=True, max_length=128, verbose_name="办公地址")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="departments",
+                        to="places.division",
+                        verbose_name="所属区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '部门',
-                'verbose_name_plural': '部门',
-                'ordering': ['kind', 'code'],
+                "verbose_name": "部门",
+                "verbose_name_plural": "部门",
+                "ordering": ["kind", "code"],
             },
         ),
     ]

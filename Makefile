@@ -1,0 +1,48 @@
+# Yimen: `make run` starts it on SQLite with demo data; `make test` runs every test.
+SHELL := /bin/bash
+PY := .venv/bin/python
+YIMEN := .venv/bin/yimen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SCALE ?= small
+export DJANGO_SETTINGS_MODULE ?= yimen.config.settings.local
+
+.PHONY: run setup demo test test-sqlite test-postgres test-e2e lint format bench clean
+
+.venv/.installed: pyproject.toml
+	@test -x $(PY) || python3 -m venv .venv
+	@.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: .venv/.installed
+
+demo: setup
+	@mkdir -p var
+	@$(YIMEN) migrate --noinput -v0
+	@$(YIMEN) demo load --scale $(SCALE)
+
+run: demo
+	@$(YIMEN) demo accounts
+	@echo "Serving Yimen on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
+	@$(YIMEN) runserver $(HOST):$(PORT)
+
+lint: setup
+	@.venv/bin/ruff check src e2e bench
+
+format: setup
+	@.venv/bin/ruff format src e2e bench
+
+# The whole suite on SQLite and on PostgreSQL, then the browser tests.
+test: setup
+	@.venv/bin/ruff check src e2e bench
+	@scripts/pytest-run.sh "unit and API tests on SQLite" src -m "not e2e"
+	@url=$$(scripts/ensure-postgres.sh) || { echo "PostgreSQL is required for make test (see above)"; exit 1; }; \
+	  DATABASE_URL=$$url scripts/pytest-run.sh "unit and API tests on PostgreSQL ($$url)" src -m "not e2e"
+	@scripts/ensure-chromium.sh || { echo "Chromium is required for the browser tests (see above)"; exit 1; }
+	@scripts/pytest-run.sh "browser tests (Playwright + Chromium)" e2e -m e2e
+
+bench: setup
+	@url=$$(scripts/ensure-postgres.sh); for b in bench/*.py; do DATABASE_URL=$$url $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf var .venv

@@ -1,0 +1,176 @@
+"""Point-in-grid: which grid, village, area and street a (lat, lng) lies in.
+
+An STRtree over the grid polygons, built once per process on first use and rebuilt when the grids are
+regenerated (the revision stored with them changes; checked at most every few seconds, and at once
+after a generation in this process). A lookup is a tree query, no database access.
+
+    locate(23.03, 113.11)  -> Location(grid_code="440604012...", village_name="...", ...)
+    locate_many([(lat, lng), ...]) -> [Location | None, ...]
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import shapely
+from django.conf import settings
+
+from yimen.common.errors import Conflict, ValidationFailed
+
+# How long a process trusts its index before it compares the revision with the database again.
+CHECK_INTERVAL_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    grid_id: int
+    grid_code: str
+    grid_name: str
+    village_id: int
+    village_code: str
+    village_name: str
+    area_id: int | None
+    area_code: str | None
+    area_name: str | None
+    street_id: int
+    street_code: str
+    street_name: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Index:
+    revision: str
+    tree: shapely.STRtree
+    locations: tuple[Location, ...]  # in the tree's order: ascending grid code
+
+
+_lock = threading.Lock()
+_index: _Index | None = None
+_checked_at = 0.0
+
+
+def locate(lat: float, lng: float) -> Location:
+    """The grid containing the point. On a shared edge or corner the grid with the lowest code wins."""
+    lat, lng = _coordinates(lat, lng)
+    index = _current()
+    hits = index.tree.query(shapely.Point(lng, lat), predicate="intersects")
+    if len(hits) == 0:
+        raise ValidationFailed(_outside_message(), field="location")
+    return index.locations[int(hits.min())]
+
+
+def locate_many(points: Iterable[tuple[float, float]]) -> list[Location | None]:
+    """Many (lat, lng) points at once (vectorised); None for a point outside the district.
+    Malformed coordinates raise ValidationFailed naming the first bad point."""
+    checked = [_coordinates(lat, lng, position=i) for i, (lat, lng) in enumerate(points)]
+    if not checked:
+        return []
+    index = _current()
+    xy = np.array([(lng, lat) for lat, lng in checked])
+    point_index, grid_index = index.tree.query(shapely.points(xy), predicate="intersects")
+    best = np.full(len(checked), -1)
+    order = np.lexsort((grid_index, point_index))  # per point, lowest grid first
+    first = np.unique(point_index[order], return_index=True)[1]
+    best[point_index[order][first]] = grid_index[order][first]
+    return [index.locations[i] if i >= 0 else None for i in best.tolist()]
+
+
+def invalidate() -> None:
+    """Make the next lookup compare the revision with the database (and rebuild if it changed)."""
+    global _checked_at
+    _checked_at = 0.0
+
+
+def _current() -> _Index:
+    global _index, _checked_at
+    now = time.monotonic()
+    if _index is not None and now - _checked_at < CHECK_INTERVAL_SECONDS:
+        return _index
+    with _lock:
+        revision = _stored_revision()
+        if _index is None or _index.revision != revision:
+            _index = _build(revision)
+        _checked_at = time.monotonic()
+        return _index
+
+
+def _stored_revision() -> str:
+    from yimen.places.models import GridGeneration
+
+    revision = GridGeneration.objects.values_list("revision", flat=True).first()
+    if not revision:
+        raise Conflict(
+            "尚未生成网格，请先运行 yimen places import (grids have not been generated)", field="location"
+        )
+    return revision
+
+
+def _build(revision: str) -> _Index:
+    from yimen.places.models import Division
+
+    Level = Division.Level
+    rows = Division.objects.filter(level__in=[Level.STREET, Level.AREA, Level.VILLAGE]).values_list(
+        "id", "code", "name"
+    )
+    by_code = {code: (pk, name) for pk, code, name in rows}
+    grids = (
+        Division.objects.filter(level=Level.GRID)
+        .order_by("code")
+        .values_list("id", "code", "name", "path", "geometry")
+    )
+    geometries, locations = [], []
+    for pk, code, name, path, geometry in grids.iterator(chunk_size=1000):
+        chain = path.strip("/").split("/")  # district, street, [area,] village, grid
+        street, village = chain[1], chain[-2]
+        area = chain[2] if len(chain) == 5 else None
+        geometries.append(shapely.geometry.shape(geometry))
+        locations.append(
+            Location(
+                grid_id=pk,
+                grid_code=code,
+                grid_name=name,
+                village_id=by_code[village][0],
+                village_code=village,
+                village_name=by_code[village][1],
+                area_id=by_code[area][0] if area else None,
+                area_code=area,
+                area_name=by_code[area][1] if area else None,
+                street_id=by_code[street][0],
+                street_code=street,
+                street_name=by_code[street][1],
+            )
+        )
+    shapely.prepare(geometries)
+    return _Index(revision=revision, tree=shapely.STRtree(geometries), locations=tuple(locations))
+
+
+def _coordinates(lat, lng, *, position: int | None = None) -> tuple[float, float]:
+    where = f" (point {position})" if position is not None else ""
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            f"经纬度应为数字{where} (lat and lng must be numbers)", field="location"
+        ) from None
+    if not (math.isfinite(lat) and math.isfinite(lng)):
+        raise ValidationFailed(
+            f"经纬度应为有限数字{where} (lat and lng must be finite numbers)", field="location"
+        )
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        hint = "，是否把经度和纬度写反了 (swapped?)" if -90 <= lng <= 90 and -180 <= lat <= 180 else ""
+        raise ValidationFailed(
+            f"经纬度超出范围{where}{hint} (out of range: lat -90..90, lng -180..180)", field="location"
+        )
+    return lat, lng
+
+
+def _outside_message() -> str:
+    return f"该位置不在{settings.YIMEN_DISTRICT_NAME}范围内 (outside the district)"

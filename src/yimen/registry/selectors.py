@@ -1,0 +1,100 @@
+"""Reads of the person and enterprise libraries, always through the caller's scope.
+
+Staff see persons living in their division subtree (accounts.scope); a window clerk may also identify
+any person by exact ID number, because any general window accepts any applicant.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yimen.accounts import roles
+from yimen.accounts.scope import scope_by_division
+from yimen.common.errors import NotFound, PermissionDenied, ValidationFailed
+from yimen.common.identity import normalize_id_number, normalize_uscc
+from yimen.places.models import Division
+from yimen.registry.models import Enterprise, FullRead, Person
+
+_PERSON_RELATED = ("residence_division", "hukou_division", "household")
+
+
+def persons_visible(user) -> QuerySet[Person]:
+    if not user.can(roles.PERSON_VIEW):
+        raise PermissionDenied("无权查看自然人库 (no permission to view the person library)")
+    qs = Person.objects.select_related(*_PERSON_RELATED)
+    return scope_by_division(user, qs, via="residence_division")
+
+
+def person_get(*, user, pk: int) -> Person:
+    if getattr(user, "person_id", None) == pk:
+        return Person.objects.select_related(*_PERSON_RELATED).get(pk=pk)
+    try:
+        return persons_visible(user).get(pk=pk)
+    except Person.DoesNotExist:
+        raise NotFound("未找到该自然人 (person not found)") from None
+
+
+def person_identify(*, user, id_number: str) -> Person:
+    """Exact lookup by ID number. Clerks (PERSON_IDENTIFY) reach the whole district; others their scope."""
+    number = normalize_id_number(id_number)
+    if user.can(roles.PERSON_IDENTIFY):
+        qs = Person.objects.select_related(*_PERSON_RELATED)
+    else:
+        qs = persons_visible(user)
+    try:
+        return qs.get(id_number=number)
+    except Person.DoesNotExist:
+        raise NotFound("自然人库中无此身份证号码 (no person with this ID number)", field="id_number") from None
+
+
+def persons_search(*, user, name: str = "", division_code: str = "", id_number: str = "") -> QuerySet[Person]:
+    if not (name or division_code or id_number):
+        raise ValidationFailed("请至少提供姓名、区划或身份证号码之一 (give name, division or id_number)", field="name")
+    if id_number:
+        return Person.objects.filter(pk=person_identify(user=user, id_number=id_number).pk).select_related(
+            *_PERSON_RELATED
+        )
+    qs = persons_visible(user)
+    if name:
+        qs = qs.filter(name=name.strip())
+    if division_code:
+        try:
+            division = Division.objects.get(code=division_code)
+        except Division.DoesNotExist:
+            raise ValidationFailed(f"未知区划代码 {division_code} (unknown division code)", field="division") from None
+        if division.level >= Division.Level.VILLAGE:
+            qs = qs.filter(residence_division=division)
+        else:
+            qs = qs.filter(residence_division__path__startswith=division.path)
+    return qs.order_by("id")
+
+
+def enterprises_visible(user) -> QuerySet[Enterprise]:
+    if not user.can(roles.ENTERPRISE_VIEW):
+        raise PermissionDenied("无权查看法人库 (no permission to view the enterprise library)")
+    qs = Enterprise.objects.select_related("division", "legal_representative")
+    return scope_by_division(user, qs, via="division")
+
+
+def enterprise_get(*, user, pk: int) -> Enterprise:
+    if getattr(user, "enterprise_id", None) == pk:
+        return Enterprise.objects.select_related("division", "legal_representative").get(pk=pk)
+    try:
+        return enterprises_visible(user).get(pk=pk)
+    except Enterprise.DoesNotExist:
+        raise NotFound("未找到该法人 (enterprise not found)") from None
+
+
+def enterprise_by_uscc(*, uscc: str) -> Enterprise:
+    """Enterprise identity is public (工商公示): anyone may look an enterprise up by its code."""
+    try:
+        return Enterprise.objects.select_related("division", "legal_representative").get(uscc=normalize_uscc(uscc))
+    except Enterprise.DoesNotExist:
+        raise NotFound("法人库中无此统一社会信用代码 (no enterprise with this USCC)", field="uscc") from None
+
+
+def full_reads_of_person(*, user, person: Person) -> QuerySet[FullRead]:
+    """Who read this person's full data: the person themself, or auditors."""
+    if getattr(user, "person_id", None) != person.pk and not user.can(roles.LEDGER_VIEW):
+        raise PermissionDenied("只有本人或审计人员可查看查阅记录 (only the person or an auditor)")
+    return FullRead.objects.filter(person=person).select_related("actor", "actor__department")

@@ -1,0 +1,90 @@
+"""Output shapes of the registry API. Every personal field goes out masked; full values only through
+the logged reveal endpoint."""
+
+from rest_framework import serializers
+
+from yimen.common.masking import mask_address, mask_id_number, mask_name, mask_phone
+from yimen.registry.models import Enterprise, FullRead, Person
+
+
+class DivisionRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PersonMaskedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    id_number = serializers.SerializerMethodField(help_text="脱敏 masked, e.g. 440604********1234")
+    name = serializers.SerializerMethodField(help_text="脱敏 masked, e.g. 张*明")
+    gender = serializers.CharField()
+    birth_date = serializers.SerializerMethodField(help_text="年份可见 year only, e.g. 1990-**-**")
+    phone = serializers.SerializerMethodField()
+    residence_division = DivisionRefSerializer(allow_null=True)
+    residence_address = serializers.SerializerMethodField()
+    household_number = serializers.SerializerMethodField()
+    household_role = serializers.CharField()
+    is_migrant = serializers.BooleanField()
+    status = serializers.CharField()
+
+    def get_id_number(self, obj: Person) -> str:
+        return mask_id_number(obj.id_number)
+
+    def get_name(self, obj: Person) -> str:
+        return mask_name(obj.name)
+
+    def get_birth_date(self, obj: Person) -> str:
+        return f"{obj.birth_date.year}-**-**"
+
+    def get_phone(self, obj: Person) -> str:
+        return mask_phone(obj.phone)
+
+    def get_residence_address(self, obj: Person) -> str:
+        return mask_address(obj.residence_address)
+
+    def get_household_number(self, obj: Person) -> str:
+        return mask_id_number(obj.household.number) if obj.household_id else ""
+
+
+class EnterpriseSerializer(serializers.Serializer):
+    """Enterprise identity is public; the legal representative's personal data is masked."""
+
+    id = serializers.IntegerField()
+    uscc = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    industry = serializers.CharField()
+    status = serializers.CharField()
+    established_date = serializers.DateField()
+    registered_address = serializers.CharField()
+    registered_capital = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    division = DivisionRefSerializer()
+    legal_rep_name = serializers.SerializerMethodField()
+    legal_rep_id_number = serializers.SerializerMethodField()
+
+    def get_legal_rep_name(self, obj: Enterprise) -> str:
+        rep = obj.legal_representative
+        return mask_name(rep.name) if rep else ""
+
+    def get_legal_rep_id_number(self, obj: Enterprise) -> str:
+        rep = obj.legal_representative
+        return mask_id_number(rep.id_number) if rep else ""
+
+
+class RevealInputSerializer(serializers.Serializer):
+    fields = serializers.ListField(child=serializers.CharField(), allow_empty=False)
+    reason = serializers.CharField(max_length=200)
+
+
+class FullReadSerializer(serializers.ModelSerializer):
+    reader = serializers.SerializerMethodField()
+    department = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FullRead
+        fields = ["at", "reader", "department", "fields", "reason", "ledger_index"]
+
+    def get_reader(self, obj: FullRead) -> str:
+        return mask_name(obj.actor.full_name or obj.actor.username)
+
+    def get_department(self, obj: FullRead) -> str:
+        return obj.actor.department.name if obj.actor.department_id else ""

@@ -1,0 +1,175 @@
+"""Use cases that change the person and enterprise libraries, and the logged reveal of full values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from yimen.accounts import roles
+from yimen.common import audit
+from yimen.common.errors import PermissionDenied, ValidationFailed
+from yimen.common.identity import normalize_uscc, parse_id_number, validate_uscc
+from yimen.places.models import Division
+from yimen.registry import selectors
+from yimen.registry.models import Enterprise, FullRead, Household, Person
+
+PERSON_FULL_FIELDS = ("id_number", "name", "phone", "birth_date", "residence_address", "household_number")
+ENTERPRISE_FULL_FIELDS = ("legal_rep_id_number", "legal_rep_name", "legal_rep_phone")
+
+
+def _clean_phone(phone: str) -> str:
+    digits = "".join(ch for ch in (phone or "") if ch.isdigit() or ch == "-")
+    if phone and not (7 <= len(digits.replace("-", "")) <= 13):
+        raise ValidationFailed(f"联系电话 {phone!r} 格式不正确 (phone number is malformed)", field="phone")
+    return digits
+
+
+@transaction.atomic
+def person_create(
+    *,
+    id_number: str,
+    name: str,
+    phone: str = "",
+    residence_division: Division | None = None,
+    residence_address: str = "",
+    hukou_division: Division | None = None,
+    hukou_region: str | None = None,
+    household: Household | None = None,
+    household_role: str = "",
+    actor=None,
+) -> Person:
+    rid = parse_id_number(id_number)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("姓名不能为空 (name is required)", field="name")
+    if Person.objects.filter(id_number=rid.number).exists():
+        raise ValidationFailed("该身份证号码已在自然人库中 (a person with this ID number exists)", field="id_number")
+    person = Person.objects.create(
+        id_number=rid.number,
+        name=name,
+        gender=rid.gender,
+        birth_date=rid.birth_date,
+        hukou_division=hukou_division,
+        hukou_region=hukou_region or (hukou_division.code[:6] if hukou_division else rid.address_code),
+        is_migrant=hukou_division is None,
+        residence_division=residence_division,
+        residence_address=residence_address,
+        phone=_clean_phone(phone),
+        household=household,
+        household_role=household_role,
+    )
+    audit.record(kind="registry.person.created", subject=person, actor=actor, content={"id": person.pk})
+    return person
+
+
+@transaction.atomic
+def person_record_death(*, person: Person, death_date: dt.date, actor=None) -> Person:
+    if death_date < person.birth_date or death_date > dt.date.today():
+        raise ValidationFailed("死亡日期不合理 (death date out of range)", field="death_date")
+    person.status = Person.Status.DECEASED
+    person.death_date = death_date
+    person.save(update_fields=["status", "death_date", "updated_at"])
+    audit.record(kind="registry.person.deceased", subject=person, actor=actor, content={"death_date": death_date})
+    return person
+
+
+@transaction.atomic
+def enterprise_create(
+    *,
+    uscc: str,
+    name: str,
+    kind: str,
+    division: Division,
+    registered_address: str,
+    established_date: dt.date,
+    legal_representative: Person | None = None,
+    industry: str = "",
+    registered_capital=None,
+    actor=None,
+) -> Enterprise:
+    code = validate_uscc(normalize_uscc(uscc))
+    if kind not in Enterprise.Kind.values:
+        raise ValidationFailed(f"未知企业类型 {kind!r} (unknown enterprise kind)", field="kind")
+    if Enterprise.objects.filter(uscc=code).exists():
+        raise ValidationFailed("该统一社会信用代码已在法人库中 (an enterprise with this USCC exists)", field="uscc")
+    enterprise = Enterprise.objects.create(
+        uscc=code,
+        name=name.strip(),
+        kind=kind,
+        industry=industry,
+        legal_representative=legal_representative,
+        registered_address=registered_address,
+        division=division,
+        registered_capital=registered_capital,
+        established_date=established_date,
+    )
+    audit.record(kind="registry.enterprise.created", subject=enterprise, actor=actor, content={"uscc": code})
+    return enterprise
+
+
+def _check_fields(fields: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
+    fields = list(dict.fromkeys(fields))
+    if not fields:
+        raise ValidationFailed("请指定要查看的字段 (name at least one field)", field="fields")
+    unknown = [f for f in fields if f not in allowed]
+    if unknown:
+        raise ValidationFailed(
+            f"不能查看字段 {', '.join(unknown)} (unknown field; allowed: {', '.join(allowed)})", field="fields"
+        )
+    return fields
+
+
+def _check_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise ValidationFailed("请填写查阅事由(至少4个字) (state why you need the full value)", field="reason")
+    return reason[:200]
+
+
+@transaction.atomic
+def person_reveal(*, actor, person: Person, fields: Iterable[str], reason: str) -> dict[str, str]:
+    """Return the unmasked values of `fields` and record who read them, why, in the same transaction."""
+    fields = _check_fields(fields, PERSON_FULL_FIELDS)
+    reason = _check_reason(reason)
+    own = getattr(actor, "person_id", None) == person.pk
+    if not own:
+        if not actor.can(roles.PERSON_READ_FULL):
+            raise PermissionDenied("无权查看完整个人信息 (no permission to read full personal data)")
+        selectors.person_get(user=actor, pk=person.pk)  # raises NotFound outside the actor's scope
+    values = {
+        "id_number": person.id_number,
+        "name": person.name,
+        "phone": person.phone,
+        "birth_date": person.birth_date.isoformat(),
+        "residence_address": person.residence_address,
+        "household_number": person.household.number if person.household_id else "",
+    }
+    read = FullRead.objects.create(actor=actor, person=person, fields=fields, reason=reason)
+    entry = audit.record(
+        kind="registry.person.full_read", subject=person, actor=actor, content={"fields": fields, "read": read.pk}
+    )
+    FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
+    return {f: values[f] for f in fields}
+
+
+@transaction.atomic
+def enterprise_reveal(*, actor, enterprise: Enterprise, fields: Iterable[str], reason: str) -> dict[str, str]:
+    fields = _check_fields(fields, ENTERPRISE_FULL_FIELDS)
+    reason = _check_reason(reason)
+    if not actor.can(roles.ENTERPRISE_READ_FULL):
+        raise PermissionDenied("无权查看完整法定代表人信息 (no permission to read full personal data)")
+    selectors.enterprise_get(user=actor, pk=enterprise.pk)
+    rep = enterprise.legal_representative
+    values = {
+        "legal_rep_id_number": rep.id_number if rep else "",
+        "legal_rep_name": rep.name if rep else "",
+        "legal_rep_phone": rep.phone if rep else "",
+    }
+    read = FullRead.objects.create(actor=actor, enterprise=enterprise, person=rep, fields=fields, reason=reason)
+    entry = audit.record(
+        kind="registry.enterprise.full_read", subject=enterprise, actor=actor, content={"fields": fields, "read": read.pk}
+    )
+    FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
+    return {f: values[f] for f in fields}
