@@ -47,9 +47,14 @@ def emit(bench: str, metric: str, value, unit: str, **extra) -> None:
     from django.db import connection
 
     row = {
-        "bench": bench, "metric": metric, "value": round(value, 4) if isinstance(value, float) else value,
-        "unit": unit, "db": connection.vendor, "machine": f"{platform.machine()} {os.cpu_count()} cores",
-        "date": time.strftime("%Y-%m-%d"), **extra,
+        "bench": bench,
+        "metric": metric,
+        "value": round(value, 4) if isinstance(value, float) else value,
+        "unit": unit,
+        "db": connection.vendor,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores",
+        "date": time.strftime("%Y-%m-%d"),
+        **extra,
     }
     print(json.dumps(row, ensure_ascii=False), flush=True)
 

@@ -31,8 +31,9 @@ def main() -> None:
     max_id = Person.objects.order_by("-id").values_list("id", flat=True).first()
     sample_ids = [rng.randint(1, max_id) for _ in range(args.queries * 2)]
     people = list(
-        Person.objects.filter(id__in=sample_ids)
-        .values_list("id_number", "name", "residence_division__code")[: args.queries]
+        Person.objects.filter(id__in=sample_ids).values_list("id_number", "name", "residence_division__code")[
+            : args.queries
+        ]
     )
     rng.shuffle(people)
 
@@ -57,8 +58,28 @@ def main() -> None:
     for k, v in percentiles(by_name).items():
         emit("registry_lookup", f"name_division_lookup_{k}", v, "ms", persons=total, queries=len(by_name))
 
-    words = ["优待证", "营业执照", "生育登记", "参保证明", "身份证", "低保", "餐饮", "退休", "户籍", "犬只",
-             "高龄", "残疾", "纳税", "居住证", "毕业生", "食品", "公积金", "不动产", "养老金", "出生"]
+    words = [
+        "优待证",
+        "营业执照",
+        "生育登记",
+        "参保证明",
+        "身份证",
+        "低保",
+        "餐饮",
+        "退休",
+        "户籍",
+        "犬只",
+        "高龄",
+        "残疾",
+        "纳税",
+        "居住证",
+        "毕业生",
+        "食品",
+        "公积金",
+        "不动产",
+        "养老金",
+        "出生",
+    ]
     searches = [words[i % len(words)] for i in range(max(args.queries // 10, 200))]
     by_search = timed(lambda q: catalog.items_search(q, limit=20), searches)
     for k, v in percentiles(by_search).items():

@@ -12,8 +12,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 
 CHROMIUM = os.environ.get("YIMEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -48,8 +54,9 @@ def page(browser, live_server):
 
 @pytest.fixture
 def mobile_page(browser, live_server):
-    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True,
-                                  has_touch=True)
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base_url = live_server.url
@@ -58,7 +65,7 @@ def mobile_page(browser, live_server):
 
 
 @pytest.fixture
-def catalog_world(transactional_db):
+def catalog_world(django_db_serialized_rollback, transactional_db):
     """Departments and the sample catalog, as `make run` loads them."""
     from yimen.catalog.services import catalog_load_sample
     from yimen.places.services import departments_import, divisions_import

@@ -13,8 +13,21 @@ class UserAdmin(BaseUserAdmin):
     raw_id_fields = ["person", "enterprise", "division"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("一门 Yimen"), {"fields": ["full_name", "role", "assurance_level", "department", "division", "person",
-                                       "enterprise", "phone"]}),
+        (
+            _("一门 Yimen"),
+            {
+                "fields": [
+                    "full_name",
+                    "role",
+                    "assurance_level",
+                    "department",
+                    "division",
+                    "person",
+                    "enterprise",
+                    "phone",
+                ]
+            },
+        ),
     )
 
     def save_model(self, request, obj, form, change):

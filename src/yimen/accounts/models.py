@@ -26,24 +26,40 @@ class AssuranceLevel(models.IntegerChoices):
 
 
 class User(AbstractUser):
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.CITIZEN, db_index=True)
+    role = models.CharField(
+        _("角色"), max_length=32, choices=Role.choices, default=Role.CITIZEN, db_index=True
+    )
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     assurance_level = models.PositiveSmallIntegerField(
         _("身份核验等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )
     # Staff scope: a department and/or a division subtree. Empty means the whole district.
     department = models.ForeignKey(
-        "places.Department", models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("所属部门")
+        "places.Department",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("所属部门"),
     )
     division = models.ForeignKey(
         "places.Division", models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("管辖区划")
     )
     # A citizen's own record in the person library (linked once identity is verified, L2+).
     person = models.OneToOneField(
-        "registry.Person", models.SET_NULL, null=True, blank=True, related_name="account", verbose_name=_("本人")
+        "registry.Person",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account",
+        verbose_name=_("本人"),
     )
     enterprise = models.ForeignKey(
-        "registry.Enterprise", models.SET_NULL, null=True, blank=True, related_name="agents",
+        "registry.Enterprise",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="agents",
         verbose_name=_("代办企业"),
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)

@@ -26,21 +26,49 @@ _STAFF_BASE = {WORKBENCH, STAFF_DIRECTORY}
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITIZEN: frozenset(),
     Role.ENTERPRISE_AGENT: frozenset(),
-    Role.WINDOW_CLERK: frozenset(_STAFF_BASE | {PERSON_VIEW, PERSON_IDENTIFY, PERSON_READ_FULL, ENTERPRISE_VIEW,
-                                                ENTERPRISE_READ_FULL}),
-    Role.APPROVER: frozenset(_STAFF_BASE | {PERSON_VIEW, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL,
-                                            CATALOG_VIEW_DRAFTS}),
-    Role.DEPARTMENT_HANDLER: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_EDIT}),
+    Role.WINDOW_CLERK: frozenset(
+        _STAFF_BASE | {PERSON_VIEW, PERSON_IDENTIFY, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL}
+    ),
+    Role.APPROVER: frozenset(
+        _STAFF_BASE
+        | {PERSON_VIEW, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL, CATALOG_VIEW_DRAFTS}
+    ),
+    Role.DEPARTMENT_HANDLER: frozenset(
+        _STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_EDIT}
+    ),
     Role.GRID_WORKER: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW}),
     Role.HOTLINE_OPERATOR: frozenset(_STAFF_BASE),
     Role.COMMAND_CENTRE: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW}),
-    Role.DATA_ADMIN: frozenset(_STAFF_BASE | {PERSON_VIEW, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL,
-                                              CATALOG_VIEW_DRAFTS, CATALOG_EDIT, CATALOG_PUBLISH, CATALOG_MANAGE_ALL,
-                                              LEDGER_VIEW}),
-    Role.AUDITOR: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW, CATALOG_VIEW_DRAFTS,
-                                           CATALOG_MANAGE_ALL}),
-    Role.ADMINISTRATOR: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_EDIT,
-                                                 CATALOG_PUBLISH, CATALOG_MANAGE_ALL, LEDGER_VIEW, CALENDAR_EDIT}),
+    Role.DATA_ADMIN: frozenset(
+        _STAFF_BASE
+        | {
+            PERSON_VIEW,
+            PERSON_READ_FULL,
+            ENTERPRISE_VIEW,
+            ENTERPRISE_READ_FULL,
+            CATALOG_VIEW_DRAFTS,
+            CATALOG_EDIT,
+            CATALOG_PUBLISH,
+            CATALOG_MANAGE_ALL,
+            LEDGER_VIEW,
+        }
+    ),
+    Role.AUDITOR: frozenset(
+        _STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_MANAGE_ALL}
+    ),
+    Role.ADMINISTRATOR: frozenset(
+        _STAFF_BASE
+        | {
+            PERSON_VIEW,
+            ENTERPRISE_VIEW,
+            CATALOG_VIEW_DRAFTS,
+            CATALOG_EDIT,
+            CATALOG_PUBLISH,
+            CATALOG_MANAGE_ALL,
+            LEDGER_VIEW,
+            CALENDAR_EDIT,
+        }
+    ),
 }
 
 STAFF_ROLES = frozenset(r for r in Role.values if r not in (Role.CITIZEN, Role.ENTERPRISE_AGENT))

@@ -26,11 +26,15 @@ def user_create(
     if role not in Role.values:
         raise ValidationFailed(f"未知角色 {role!r} (unknown role)", field="role")
     if assurance_level not in AssuranceLevel.values:
-        raise ValidationFailed("身份核验等级应为 1、2 或 3 (assurance level must be 1, 2 or 3)", field="assurance_level")
+        raise ValidationFailed(
+            "身份核验等级应为 1、2 或 3 (assurance level must be 1, 2 or 3)", field="assurance_level"
+        )
     if User.objects.filter(username=username).exists():
         raise ValidationFailed(f"用户名 {username} 已被使用 (username taken)", field="username")
     if role == Role.ENTERPRISE_AGENT and enterprise is None:
-        raise ValidationFailed("企业经办人须关联企业 (an enterprise agent needs an enterprise)", field="enterprise")
+        raise ValidationFailed(
+            "企业经办人须关联企业 (an enterprise agent needs an enterprise)", field="enterprise"
+        )
     user = User(
         username=username,
         role=role,

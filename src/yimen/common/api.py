@@ -43,6 +43,8 @@ def exception_handler(exc, context):
         first = next(iter(errors.items()))
         response.data = {"code": "invalid", "detail": f"{first[0]}: {first[1][0]}", "errors": errors}
     elif isinstance(exc, exceptions.APIException):
-        response.data = {"code": exc.default_code if not hasattr(exc.detail, "code") else exc.detail.code,
-                         "detail": str(exc.detail)}
+        response.data = {
+            "code": exc.default_code if not hasattr(exc.detail, "code") else exc.detail.code,
+            "detail": str(exc.detail),
+        }
     return response

@@ -17,7 +17,42 @@ from yimen.common.errors import ValidationFailed
 
 # GB/T 2260 province-level codes (first two digits).
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    ]
 )
 
 
@@ -37,7 +72,9 @@ def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | No
     """Validate an 18-digit resident ID number; raise ValidationFailed naming what is wrong."""
     number = normalize_id_number(value)
     if len(number) != 18:
-        raise ValidationFailed(f"身份证号码应为18位，实为{len(number)}位 (ID number must have 18 characters)", field=field)
+        raise ValidationFailed(
+            f"身份证号码应为18位，实为{len(number)}位 (ID number must have 18 characters)", field=field
+        )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationFailed("身份证号码只能包含数字，末位可为X (digits only, last may be X)", field=field)
     if number[:2] not in PROVINCE_CODES:
@@ -50,7 +87,9 @@ def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | No
         ) from None
     today = today or dt.date.today()
     if birth > today or birth.year < 1880:
-        raise ValidationFailed(f"身份证号码中的出生日期 {birth} 不合理 (birth date out of range)", field=field)
+        raise ValidationFailed(
+            f"身份证号码中的出生日期 {birth} 不合理 (birth date out of range)", field=field
+        )
     if ric.calc_check_digit(number) != number[17]:
         raise ValidationFailed("身份证号码校验码错误 (wrong check digit)", field=field)
     gender = "M" if int(number[16]) % 2 == 1 else "F"
@@ -69,7 +108,9 @@ def id_number_from_legacy(value: str) -> str:
     """Repair a 15-digit first-generation ID (YYMMDD, 19xx births) to 18 digits."""
     number = normalize_id_number(value)
     if len(number) != 15 or not number.isdigit():
-        raise ValidationFailed("旧版身份证号码应为15位数字 (legacy ID must have 15 digits)", field="id_number")
+        raise ValidationFailed(
+            "旧版身份证号码应为15位数字 (legacy ID must have 15 digits)", field="id_number"
+        )
     body = number[:6] + "19" + number[6:]
     return body + ric.calc_check_digit(body + "0")
 
@@ -96,9 +137,13 @@ def validate_uscc(value: str, *, field: str = "uscc") -> str:
         try:
             expected = uscc.calc_check_digit(number[:17])
         except StdnumError:
-            raise ValidationFailed("统一社会信用代码含无效字符 (USCC has invalid characters)", field=field) from None
+            raise ValidationFailed(
+                "统一社会信用代码含无效字符 (USCC has invalid characters)", field=field
+            ) from None
         if expected != number[17]:
-            raise ValidationFailed("统一社会信用代码校验码错误 (wrong USCC check character)", field=field) from None
+            raise ValidationFailed(
+                "统一社会信用代码校验码错误 (wrong USCC check character)", field=field
+            ) from None
         raise ValidationFailed("统一社会信用代码格式无效 (USCC is malformed)", field=field) from None
 
 

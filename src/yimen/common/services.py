@@ -18,12 +18,19 @@ def calendar_seed_from_package(*, actor=None) -> dict[str, int]:
 
     existing = set(CalendarDay.objects.values_list("date", flat=True))
     new = []
-    for table, kind in ((constants.holidays, CalendarDay.Kind.HOLIDAY), (constants.workdays, CalendarDay.Kind.WORKDAY)):
+    for table, kind in (
+        (constants.holidays, CalendarDay.Kind.HOLIDAY),
+        (constants.workdays, CalendarDay.Kind.WORKDAY),
+    ):
         for day, holiday in table.items():
             if day in existing:
                 continue
             name = str(getattr(holiday, "value", holiday) or "")
-            new.append(CalendarDay(date=day, kind=kind, name=_HOLIDAY_NAMES.get(name, name), source="chinese-calendar"))
+            new.append(
+                CalendarDay(
+                    date=day, kind=kind, name=_HOLIDAY_NAMES.get(name, name), source="chinese-calendar"
+                )
+            )
     CalendarDay.objects.bulk_create(new, batch_size=500)
     years = sorted({d.year for d in constants.holidays})
     known = set(CalendarYear.objects.values_list("year", flat=True))
@@ -47,7 +54,9 @@ def calendar_day_set(*, day: dt.date, kind: str, name: str = "", actor=None) -> 
     obj, _ = CalendarDay.objects.update_or_create(
         date=day, defaults={"kind": kind, "name": name, "source": CalendarDay.Source.ADMIN}
     )
-    audit.record(kind="calendar.day_set", subject=obj, actor=actor, content={"date": day, "kind": kind, "name": name})
+    audit.record(
+        kind="calendar.day_set", subject=obj, actor=actor, content={"date": day, "kind": kind, "name": name}
+    )
     return obj
 
 
@@ -55,7 +64,12 @@ def calendar_day_set(*, day: dt.date, kind: str, name: str = "", actor=None) -> 
 def calendar_day_delete(*, day: dt.date, actor=None) -> None:
     deleted, _ = CalendarDay.objects.filter(date=day).delete()
     if deleted:
-        audit.record(kind="calendar.day_deleted", subject=f"common.calendarday:{day}", actor=actor, content={"date": day})
+        audit.record(
+            kind="calendar.day_deleted",
+            subject=f"common.calendarday:{day}",
+            actor=actor,
+            content={"date": day},
+        )
 
 
 @transaction.atomic

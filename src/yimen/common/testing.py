@@ -1,6 +1,6 @@
 """Reusable checks for API tests: authentication, masking, scope (404), pagination.
 
-    assert_masked(response.json(), person, fields=PERSON_PERSONAL_FIELDS)
+assert_masked(response.json(), person, fields=PERSON_PERSONAL_FIELDS)
 """
 
 from __future__ import annotations

@@ -43,14 +43,17 @@ def _table(start: dt.date, end: dt.date) -> _Table:
     for year in sorted(missing - _warned):
         _warned.add(year)
         log.warning(
-            "No official holiday calendar for %s: counting weekends only until an administrator enters it", year
+            "No official holiday calendar for %s: counting weekends only until an administrator enters it",
+            year,
         )
     return _Table(start, end, holidays, workdays)
 
 
 def uncovered_years(start: dt.date, end: dt.date) -> list[int]:
     """Years in [start, end] with no official calendar in the table."""
-    known = set(CalendarYear.objects.filter(year__range=(start.year, end.year)).values_list("year", flat=True))
+    known = set(
+        CalendarYear.objects.filter(year__range=(start.year, end.year)).values_list("year", flat=True)
+    )
     return [y for y in range(start.year, end.year + 1) if y not in known]
 
 
@@ -69,7 +72,9 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     remaining = abs(days)
     span = remaining * 2 + 30
     while True:
-        lo, hi = (start, start + dt.timedelta(days=span)) if step > 0 else (start - dt.timedelta(days=span), start)
+        lo, hi = (
+            (start, start + dt.timedelta(days=span)) if step > 0 else (start - dt.timedelta(days=span), start)
+        )
         table = _table(lo, hi)
         day, left = start, remaining
         while lo <= day + dt.timedelta(days=step) <= hi:

@@ -36,8 +36,11 @@ def _elderly_citizen() -> Person | None:
     hi = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 72)
     return (
         Person.objects.filter(
-            status=Person.Status.ALIVE, is_migrant=False, birth_date__range=(lo, hi),
-            residence_division__code__startswith="440604012", account__isnull=True,
+            status=Person.Status.ALIVE,
+            is_migrant=False,
+            birth_date__range=(lo, hi),
+            residence_division__code__startswith="440604012",
+            account__isnull=True,
         )
         .order_by("id")
         .first()
@@ -56,30 +59,53 @@ def demo_accounts_ensure() -> list[dict]:
     for username, role, name, dept, division, what in DEMO_ACCOUNTS:
         if not User.objects.filter(username=username).exists():
             account_services.user_create(
-                username=username, password=DEMO_PASSWORD, role=role, full_name=name,
-                department=departments.get(dept), division=divisions.get(division) if division else None,
-                assurance_level=AssuranceLevel.L3, actor="demo-loader",
+                username=username,
+                password=DEMO_PASSWORD,
+                role=role,
+                full_name=name,
+                department=departments.get(dept),
+                division=divisions.get(division) if division else None,
+                assurance_level=AssuranceLevel.L3,
+                actor="demo-loader",
             )
         rows.append({"username": username, "role": Role(role).label, "what": what})
     if not User.objects.filter(username="citizen").exists():
         person = _elderly_citizen()
         if person:
             account_services.user_create(
-                username="citizen", password=DEMO_PASSWORD, role=Role.CITIZEN, full_name=person.name,
-                person=person, assurance_level=AssuranceLevel.L2, actor="demo-loader",
+                username="citizen",
+                password=DEMO_PASSWORD,
+                role=Role.CITIZEN,
+                full_name=person.name,
+                person=person,
+                assurance_level=AssuranceLevel.L2,
+                actor="demo-loader",
             )
     citizen = User.objects.filter(username="citizen").select_related("person").first()
     if citizen:
         age = (REFERENCE_DATE - citizen.person.birth_date).days // 365 if citizen.person else "?"
-        rows.append({"username": "citizen", "role": Role.CITIZEN.label, "what": f"市民(祖庙街道，{age}岁，已实名L2)"})
+        rows.append(
+            {"username": "citizen", "role": Role.CITIZEN.label, "what": f"市民(祖庙街道，{age}岁，已实名L2)"}
+        )
     if not User.objects.filter(username="agent").exists():
         enterprise = _restaurant()
         if enterprise:
             account_services.user_create(
-                username="agent", password=DEMO_PASSWORD, role=Role.ENTERPRISE_AGENT, full_name="企业经办人",
-                enterprise=enterprise, assurance_level=AssuranceLevel.L2, actor="demo-loader",
+                username="agent",
+                password=DEMO_PASSWORD,
+                role=Role.ENTERPRISE_AGENT,
+                full_name="企业经办人",
+                enterprise=enterprise,
+                assurance_level=AssuranceLevel.L2,
+                actor="demo-loader",
             )
     agent = User.objects.filter(username="agent").select_related("enterprise").first()
     if agent:
-        rows.append({"username": "agent", "role": Role.ENTERPRISE_AGENT.label, "what": f"{agent.enterprise.name} 经办人"})
+        rows.append(
+            {
+                "username": "agent",
+                "role": Role.ENTERPRISE_AGENT.label,
+                "what": f"{agent.enterprise.name} 经办人",
+            }
+        )
     return rows

@@ -25,7 +25,11 @@ Progress = Callable[[str, int, int], None]
 def _villages() -> tuple[dict[str, list[tuple[str, str]]], dict[str, int]]:
     villages: dict[str, list[tuple[str, str]]] = {}
     ids: dict[str, int] = {}
-    for d in Division.objects.filter(level=Division.Level.VILLAGE).select_related("parent__parent").order_by("code"):
+    for d in (
+        Division.objects.filter(level=Division.Level.VILLAGE)
+        .select_related("parent__parent")
+        .order_by("code")
+    ):
         street = d.code[:9]
         villages.setdefault(street, []).append((d.code, d.short_name))
         ids[d.code] = d.pk
@@ -34,7 +38,9 @@ def _villages() -> tuple[dict[str, list[tuple[str, str]]], dict[str, int]]:
     return villages, ids
 
 
-def demo_load(*, scale: str = "small", seed: int = 4406, progress: Progress | None = None, actor=None) -> dict:
+def demo_load(
+    *, scale: str = "small", seed: int = 4406, progress: Progress | None = None, actor=None
+) -> dict:
     if scale not in SCALES:
         raise ValidationFailed(f"未知规模 {scale!r}，可选 small 或 full (unknown scale)", field="scale")
     done = DemoLoad.objects.filter(scale=scale, seed=seed).first()
@@ -60,8 +66,12 @@ def demo_load(*, scale: str = "small", seed: int = 4406, progress: Progress | No
         persons_made += _load_households(batch, village_ids, actor)
         progress("persons", min(persons_made, target["persons"]), target["persons"])
     # Legal representatives: adults of the generated population, resolved to primary keys once.
-    adult_ids = dict(Person.objects.filter(id_number__in=[p.id_number for p in gen.adults]).values_list("id_number", "pk"))
-    adult_pks = [adult_ids[p.id_number] for p in gen.adults if p.status == "alive" and p.id_number in adult_ids]
+    adult_ids = dict(
+        Person.objects.filter(id_number__in=[p.id_number for p in gen.adults]).values_list("id_number", "pk")
+    )
+    adult_pks = [
+        adult_ids[p.id_number] for p in gen.adults if p.status == "alive" and p.id_number in adult_ids
+    ]
     made = 0
     enterprises = gen.enterprises(target["enterprises"])
     while True:
@@ -106,7 +116,9 @@ def _load_households(batch, village_ids: dict[str, int], actor) -> int:
     offset = 0
     for row in batch:
         for a, b, kind in row.relations:
-            relations.append(Relation(person_id=people[offset + a].pk, relative_id=people[offset + b].pk, kind=kind))
+            relations.append(
+                Relation(person_id=people[offset + a].pk, relative_id=people[offset + b].pk, kind=kind)
+            )
         offset += len(row.members)
     Relation.objects.bulk_create(relations, batch_size=5_000)
     audit.record(

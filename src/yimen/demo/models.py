@@ -10,3 +10,6 @@ class DemoLoad(models.Model):
     enterprises = models.IntegerField()
     loaded_at = models.DateTimeField(auto_now_add=True)
     seconds = models.FloatField()
+
+    def __str__(self):
+        return f"{self.scale} ({self.persons} persons, {self.enterprises} enterprises)"

@@ -131,7 +131,11 @@ class WorldGenerator:
     def _phone(self) -> str:
         r = self.rng
         while True:
-            p = r.choice(["13", "15", "18", "17", "19", "16", "14"]) + str(r.randint(0, 9)) + f"{r.randint(0, 99_999_999):08d}"
+            p = (
+                r.choice(["13", "15", "18", "17", "19", "16", "14"])
+                + str(r.randint(0, 9))
+                + f"{r.randint(0, 99_999_999):08d}"
+            )
             if p not in self._phones:
                 self._phones.add(p)
                 return p
@@ -149,8 +153,16 @@ class WorldGenerator:
             return self.gd_code()
         return self.province_code()
 
-    def _person(self, *, hh: HouseholdRow, local: bool, gender: str, age: tuple[int, int], role: str,
-                surname: str | None = None) -> PersonRow:
+    def _person(
+        self,
+        *,
+        hh: HouseholdRow,
+        local: bool,
+        gender: str,
+        age: tuple[int, int],
+        role: str,
+        surname: str | None = None,
+    ) -> PersonRow:
         birth = self._birth(*age)
         code = self._birth_code(local=local, birth=birth)
         p = PersonRow(
@@ -210,8 +222,13 @@ class WorldGenerator:
                 self._elder_parents(hh, local=True, head_index=0)
             elif x < 0.92:  # single parent
                 parent = self._person(hh=hh, local=True, gender=other, age=(28, 50), role="head")
-                self._children(hh, [0], parent.name[:1] if parent.gender == "M" else None, local=True,
-                               parent_age=(REFERENCE_DATE - parent.birth_date).days // 365)
+                self._children(
+                    hh,
+                    [0],
+                    parent.name[:1] if parent.gender == "M" else None,
+                    local=True,
+                    parent_age=(REFERENCE_DATE - parent.birth_date).days // 365,
+                )
             else:  # single adult
                 self._person(hh=hh, local=True, gender=other, age=(20, 60), role="head")
         else:
@@ -227,7 +244,9 @@ class WorldGenerator:
         a = self._person(hh=hh, local=local, gender="M", age=age, role="head")
         age_a = (REFERENCE_DATE - a.birth_date).days // 365
         lo, hi = max(age[0] - 2, 18), min(age_a + 3, 99)
-        self._person(hh=hh, local=local or self.rng.random() < 0.3, gender="F", age=(min(lo, hi), hi), role="spouse")
+        self._person(
+            hh=hh, local=local or self.rng.random() < 0.3, gender="F", age=(min(lo, hi), hi), role="spouse"
+        )
         i, j = len(hh.members) - 2, len(hh.members) - 1
         hh.relations += [(i, j, "spouse"), (j, i, "spouse")]
         return i, j
@@ -236,17 +255,33 @@ class WorldGenerator:
         i, j = self._couple(hh, local=local, age=age)
         father = hh.members[i]
         parent_age = (REFERENCE_DATE - hh.members[j].birth_date).days // 365
-        self._children(hh, [i, j], father.name[: len(father.name) - (2 if len(father.name) > 2 else 1)] or None,
-                       local=local, parent_age=parent_age, max_children=max_children)
+        self._children(
+            hh,
+            [i, j],
+            father.name[: len(father.name) - (2 if len(father.name) > 2 else 1)] or None,
+            local=local,
+            parent_age=parent_age,
+            max_children=max_children,
+        )
         return i, j
 
-    def _children(self, hh: HouseholdRow, parents: list[int], surname: str | None, *, local: bool, parent_age: int,
-                  max_children: int = 3) -> None:
+    def _children(
+        self,
+        hh: HouseholdRow,
+        parents: list[int],
+        surname: str | None,
+        *,
+        local: bool,
+        parent_age: int,
+        max_children: int = 3,
+    ) -> None:
         r = self.rng
         count = r.choices([1, 2, 3], weights=[50, 40, 10])[0]
         for _ in range(min(count, max_children)):
             hi = max(min(parent_age - 20, 30), 0)
-            self._person(hh=hh, local=local, gender=r.choice("MF"), age=(0, hi), role="child", surname=surname)
+            self._person(
+                hh=hh, local=local, gender=r.choice("MF"), age=(0, hi), role="child", surname=surname
+            )
             ci = len(hh.members) - 1
             for p in parents:
                 hh.relations += [(ci, p, "parent"), (p, ci, "child")]
@@ -258,8 +293,14 @@ class WorldGenerator:
         idx = []
         for gender in ("M", "F"):
             if self.rng.random() < 0.75:
-                self._person(hh=hh, local=local, gender=gender, age=(head_age + 22, min(head_age + 38, 99)),
-                             role="parent", surname=surname if gender == "M" else None)
+                self._person(
+                    hh=hh,
+                    local=local,
+                    gender=gender,
+                    age=(head_age + 22, min(head_age + 38, 99)),
+                    role="parent",
+                    surname=surname if gender == "M" else None,
+                )
                 idx.append(len(hh.members) - 1)
         for p in idx:
             hh.relations += [(head_index, p, "parent"), (p, head_index, "child")]
@@ -289,8 +330,14 @@ class WorldGenerator:
             individual = not suffix.endswith(("公司", "合作社"))
             street, village, vname = r.choice(self.all_villages)
             while True:
-                trade = r.choice(pools.TRADE_NAMES) + (r.choice(pools.TRADE_NAMES)[:1] if r.random() < 0.5 else "")
-                name = (f"佛山市禅城区{trade}{suffix}" if individual or r.random() < 0.4 else f"佛山市{trade}{suffix}")
+                trade = r.choice(pools.TRADE_NAMES) + (
+                    r.choice(pools.TRADE_NAMES)[:1] if r.random() < 0.5 else ""
+                )
+                name = (
+                    f"佛山市禅城区{trade}{suffix}"
+                    if individual or r.random() < 0.4
+                    else f"佛山市{trade}{suffix}"
+                )
                 if name not in used_names:
                     used_names.add(name)
                     break
@@ -323,7 +370,9 @@ class WorldGenerator:
                 village=village,
                 registered_address=f"佛山市禅城区{vname}{road}{r.randint(1, 300)}号{'首层' if individual else ''}",
                 established_date=established,
-                registered_capital=None if individual else float(r.choice([3, 5, 10, 50, 100, 200, 500, 1000, 3000])),
+                registered_capital=None
+                if individual
+                else float(r.choice([3, 5, 10, 50, 100, 200, 500, 1000, 3000])),
                 status=status,
                 legal_rep_index=r.randrange(1 << 30),
             )

@@ -10,17 +10,27 @@ from yimen.catalog import selectors as catalog
 from yimen.common.errors import NotFound
 
 LIFE_STAGE_ICONS = {
-    "birth": "👶", "schooling": "🎒", "employment": "💼", "marriage_family": "💞",
-    "housing": "🏠", "retirement": "🌅", "elderly_care": "🧓", "after_death": "🕯️",
+    "birth": "👶",
+    "schooling": "🎒",
+    "employment": "💼",
+    "marriage_family": "💞",
+    "housing": "🏠",
+    "retirement": "🌅",
+    "elderly_care": "🧓",
+    "after_death": "🕯️",
 }
 
 
 def home(request):
     stages = catalog.life_stages()
-    return render(request, "portal/home.html", {
-        "stages": [(s, LIFE_STAGE_ICONS.get(s.code, "•")) for s in stages],
-        "themes": catalog.themes(),
-    })
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "stages": [(s, LIFE_STAGE_ICONS.get(s.code, "•")) for s in stages],
+            "themes": catalog.themes(),
+        },
+    )
 
 
 def search(request):
@@ -34,11 +44,15 @@ def stage(request, code: str):
     stages = {s.code: s for s in catalog.life_stages()}
     if code not in stages:
         raise Http404("no such life stage")
-    return render(request, "portal/item_list.html", {
-        "heading": stages[code].name,
-        "crumb": "按人生阶段",
-        "items": catalog.items_published(life_stage=code),
-    })
+    return render(
+        request,
+        "portal/item_list.html",
+        {
+            "heading": stages[code].name,
+            "crumb": "按人生阶段",
+            "items": catalog.items_published(life_stage=code),
+        },
+    )
 
 
 def departments(request):
@@ -50,7 +64,9 @@ def department(request, code: str):
     names = [d for d in catalog.departments_with_item_counts() if d.code == code]
     if not names:
         raise Http404("no such department")
-    return render(request, "portal/item_list.html", {"heading": names[0].name, "crumb": "按部门", "items": items})
+    return render(
+        request, "portal/item_list.html", {"heading": names[0].name, "crumb": "按部门", "items": items}
+    )
 
 
 def item_guide(request, code: str):

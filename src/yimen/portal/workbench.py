@@ -14,9 +14,13 @@ from yimen.common.workdays import uncovered_years
 def workbench_context(user) -> dict:
     tools = []
     if user.can(roles.PERSON_VIEW):
-        tools.append((_("自然人库查询"), reverse("portal:registry_lookup"), _("按身份证号码识别申请人，信息默认脱敏")))
+        tools.append(
+            (_("自然人库查询"), reverse("portal:registry_lookup"), _("按身份证号码识别申请人，信息默认脱敏"))
+        )
     if user.can(roles.CATALOG_VIEW_DRAFTS):
-        tools.append((_("事项目录(草稿)"), reverse("api-docs") + "#/catalog", _("本部门事项的草稿版本与发布")))
+        tools.append(
+            (_("事项目录(草稿)"), reverse("api-docs") + "#/catalog", _("本部门事项的草稿版本与发布"))
+        )
     if user.can(roles.LEDGER_VIEW):
         tools.append((_("防篡改留痕"), "/ledger/", _("最新签名检查点、按对象查询留痕、验证记录")))
     if user.is_staff:
@@ -26,9 +30,9 @@ def workbench_context(user) -> dict:
     missing = uncovered_years(today, today + dt.timedelta(days=365))
     warning = ""
     if missing:
-        warning = _("%(years)s 年的法定节假日尚未录入，工作日暂按周一至周五计算，请管理员录入国务院办公厅通知。") % {
-            "years": "、".join(str(y) for y in missing)
-        }
+        warning = _(
+            "%(years)s 年的法定节假日尚未录入，工作日暂按周一至周五计算，请管理员录入国务院办公厅通知。"
+        ) % {"years": "、".join(str(y) for y in missing)}
     return {
         "tools": tools,
         "calendar_warning": warning,

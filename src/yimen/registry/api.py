@@ -70,7 +70,9 @@ class PersonRevealApi(APIView):
 class PersonReadsApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=FullReadSerializer(many=True), summary="谁查看了该自然人的数据 Who read this person's data")
+    @extend_schema(
+        responses=FullReadSerializer(many=True), summary="谁查看了该自然人的数据 Who read this person's data"
+    )
     def get(self, request, pk: int):
         person = selectors.person_get(user=request.user, pk=pk)
         reads = selectors.full_reads_of_person(user=request.user, person=person)[:200]
@@ -83,8 +85,12 @@ class MeApi(APIView):
     @extend_schema(responses=PersonMaskedSerializer, summary="我的数据(脱敏) My record (masked)")
     def get(self, request):
         if not request.user.person_id:
-            raise NotFound("账号尚未关联自然人库记录，请完成实名核验 (account not linked to a verified person)")
-        return Response(PersonMaskedSerializer(selectors.person_get(user=request.user, pk=request.user.person_id)).data)
+            raise NotFound(
+                "账号尚未关联自然人库记录，请完成实名核验 (account not linked to a verified person)"
+            )
+        return Response(
+            PersonMaskedSerializer(selectors.person_get(user=request.user, pk=request.user.person_id)).data
+        )
 
 
 class MyReadsApi(APIView):
@@ -95,21 +101,30 @@ class MyReadsApi(APIView):
         if not request.user.person_id:
             raise NotFound("账号尚未关联自然人库记录 (account not linked to a person)")
         person = selectors.person_get(user=request.user, pk=request.user.person_id)
-        return Response(FullReadSerializer(selectors.full_reads_of_person(user=request.user, person=person), many=True).data)
+        return Response(
+            FullReadSerializer(
+                selectors.full_reads_of_person(user=request.user, person=person), many=True
+            ).data
+        )
 
 
 class EnterpriseListApi(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        parameters=[OpenApiParameter("uscc", str), OpenApiParameter("q", str, description="名称包含 name contains")],
+        parameters=[
+            OpenApiParameter("uscc", str),
+            OpenApiParameter("q", str, description="名称包含 name contains"),
+        ],
         responses=EnterpriseSerializer(many=True),
         summary="查询法人 Search enterprises",
     )
     def get(self, request):
         uscc = request.query_params.get("uscc", "")
         if uscc:
-            return Response({"count": 1, "results": [EnterpriseSerializer(selectors.enterprise_by_uscc(uscc=uscc)).data]})
+            return Response(
+                {"count": 1, "results": [EnterpriseSerializer(selectors.enterprise_by_uscc(uscc=uscc)).data]}
+            )
         qs = selectors.enterprises_visible(request.user)
         q = request.query_params.get("q", "").strip()
         if q:
@@ -130,9 +145,13 @@ class EnterpriseDetailApi(APIView):
 class EnterpriseRevealApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RevealInputSerializer, responses={200: dict}, summary="查看法定代表人完整信息(留痕)")
+    @extend_schema(
+        request=RevealInputSerializer, responses={200: dict}, summary="查看法定代表人完整信息(留痕)"
+    )
     def post(self, request, pk: int):
         data = RevealInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         enterprise = selectors.enterprise_get(user=request.user, pk=pk)
-        return Response(services.enterprise_reveal(actor=request.user, enterprise=enterprise, **data.validated_data))
+        return Response(
+            services.enterprise_reveal(actor=request.user, enterprise=enterprise, **data.validated_data)
+        )

@@ -59,7 +59,9 @@ class Person(models.Model):
     household = models.ForeignKey(
         Household, models.SET_NULL, null=True, blank=True, related_name="members", verbose_name=_("户")
     )
-    household_role = models.CharField(_("与户主关系"), max_length=16, choices=HouseholdRole.choices, blank=True)
+    household_role = models.CharField(
+        _("与户主关系"), max_length=16, choices=HouseholdRole.choices, blank=True
+    )
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ALIVE)
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,6 +97,10 @@ class Relation(models.Model):
         verbose_name_plural = _("亲属关系")
         constraints = [models.UniqueConstraint(fields=["person", "relative", "kind"], name="relation_unique")]
 
+    def __str__(self):
+        # Ids, not names: a relation's label must not put personal data into logs or admin history.
+        return f"{self.person_id} -> {self.relative_id}: {self.kind}"
+
 
 class Enterprise(models.Model):
     class Kind(models.TextChoices):
@@ -116,12 +122,20 @@ class Enterprise(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     industry = models.CharField(_("行业"), max_length=64, blank=True)
     legal_representative = models.ForeignKey(
-        Person, models.PROTECT, null=True, blank=True, related_name="represented_enterprises",
+        Person,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="represented_enterprises",
         verbose_name=_("法定代表人"),
     )
     registered_address = models.CharField(_("住所"), max_length=128)
-    division = models.ForeignKey(Division, models.PROTECT, related_name="enterprises", verbose_name=_("所在村居"))
-    registered_capital = models.DecimalField(_("注册资本(万元)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    division = models.ForeignKey(
+        Division, models.PROTECT, related_name="enterprises", verbose_name=_("所在村居")
+    )
+    registered_capital = models.DecimalField(
+        _("注册资本(万元)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     status = models.CharField(_("登记状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     established_date = models.DateField(_("成立日期"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -141,7 +155,9 @@ class FullRead(models.Model):
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="full_reads")
-    enterprise = models.ForeignKey(Enterprise, models.CASCADE, null=True, blank=True, related_name="full_reads")
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, null=True, blank=True, related_name="full_reads"
+    )
     fields = models.JSONField(_("字段"))
     reason = models.CharField(_("事由"), max_length=200)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -151,3 +167,6 @@ class FullRead(models.Model):
         ordering = ["-at"]
         verbose_name = _("个人数据查阅记录")
         verbose_name_plural = _("个人数据查阅记录")
+
+    def __str__(self):
+        return f"full read #{self.pk} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"

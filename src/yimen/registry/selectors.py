@@ -44,12 +44,16 @@ def person_identify(*, user, id_number: str) -> Person:
     try:
         return qs.get(id_number=number)
     except Person.DoesNotExist:
-        raise NotFound("自然人库中无此身份证号码 (no person with this ID number)", field="id_number") from None
+        raise NotFound(
+            "自然人库中无此身份证号码 (no person with this ID number)", field="id_number"
+        ) from None
 
 
 def persons_search(*, user, name: str = "", division_code: str = "", id_number: str = "") -> QuerySet[Person]:
     if not (name or division_code or id_number):
-        raise ValidationFailed("请至少提供姓名、区划或身份证号码之一 (give name, division or id_number)", field="name")
+        raise ValidationFailed(
+            "请至少提供姓名、区划或身份证号码之一 (give name, division or id_number)", field="name"
+        )
     if id_number:
         return Person.objects.filter(pk=person_identify(user=user, id_number=id_number).pk).select_related(
             *_PERSON_RELATED
@@ -61,7 +65,9 @@ def persons_search(*, user, name: str = "", division_code: str = "", id_number: 
         try:
             division = Division.objects.get(code=division_code)
         except Division.DoesNotExist:
-            raise ValidationFailed(f"未知区划代码 {division_code} (unknown division code)", field="division") from None
+            raise ValidationFailed(
+                f"未知区划代码 {division_code} (unknown division code)", field="division"
+            ) from None
         if division.level >= Division.Level.VILLAGE:
             qs = qs.filter(residence_division=division)
         else:
@@ -88,7 +94,9 @@ def enterprise_get(*, user, pk: int) -> Enterprise:
 def enterprise_by_uscc(*, uscc: str) -> Enterprise:
     """Enterprise identity is public (工商公示): anyone may look an enterprise up by its code."""
     try:
-        return Enterprise.objects.select_related("division", "legal_representative").get(uscc=normalize_uscc(uscc))
+        return Enterprise.objects.select_related("division", "legal_representative").get(
+            uscc=normalize_uscc(uscc)
+        )
     except Enterprise.DoesNotExist:
         raise NotFound("法人库中无此统一社会信用代码 (no enterprise with this USCC)", field="uscc") from None
 

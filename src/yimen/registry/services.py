@@ -45,7 +45,9 @@ def person_create(
     if not name:
         raise ValidationFailed("姓名不能为空 (name is required)", field="name")
     if Person.objects.filter(id_number=rid.number).exists():
-        raise ValidationFailed("该身份证号码已在自然人库中 (a person with this ID number exists)", field="id_number")
+        raise ValidationFailed(
+            "该身份证号码已在自然人库中 (a person with this ID number exists)", field="id_number"
+        )
     person = Person.objects.create(
         id_number=rid.number,
         name=name,
@@ -71,7 +73,9 @@ def person_record_death(*, person: Person, death_date: dt.date, actor=None) -> P
     person.status = Person.Status.DECEASED
     person.death_date = death_date
     person.save(update_fields=["status", "death_date", "updated_at"])
-    audit.record(kind="registry.person.deceased", subject=person, actor=actor, content={"death_date": death_date})
+    audit.record(
+        kind="registry.person.deceased", subject=person, actor=actor, content={"death_date": death_date}
+    )
     return person
 
 
@@ -93,7 +97,9 @@ def enterprise_create(
     if kind not in Enterprise.Kind.values:
         raise ValidationFailed(f"未知企业类型 {kind!r} (unknown enterprise kind)", field="kind")
     if Enterprise.objects.filter(uscc=code).exists():
-        raise ValidationFailed("该统一社会信用代码已在法人库中 (an enterprise with this USCC exists)", field="uscc")
+        raise ValidationFailed(
+            "该统一社会信用代码已在法人库中 (an enterprise with this USCC exists)", field="uscc"
+        )
     enterprise = Enterprise.objects.create(
         uscc=code,
         name=name.strip(),
@@ -116,7 +122,8 @@ def _check_fields(fields: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
     unknown = [f for f in fields if f not in allowed]
     if unknown:
         raise ValidationFailed(
-            f"不能查看字段 {', '.join(unknown)} (unknown field; allowed: {', '.join(allowed)})", field="fields"
+            f"不能查看字段 {', '.join(unknown)} (unknown field; allowed: {', '.join(allowed)})",
+            field="fields",
         )
     return fields
 
@@ -124,7 +131,9 @@ def _check_fields(fields: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ValidationFailed("请填写查阅事由(至少4个字) (state why you need the full value)", field="reason")
+        raise ValidationFailed(
+            "请填写查阅事由(至少4个字) (state why you need the full value)", field="reason"
+        )
     return reason[:200]
 
 
@@ -148,7 +157,10 @@ def person_reveal(*, actor, person: Person, fields: Iterable[str], reason: str) 
     }
     read = FullRead.objects.create(actor=actor, person=person, fields=fields, reason=reason)
     entry = audit.record(
-        kind="registry.person.full_read", subject=person, actor=actor, content={"fields": fields, "read": read.pk}
+        kind="registry.person.full_read",
+        subject=person,
+        actor=actor,
+        content={"fields": fields, "read": read.pk},
     )
     FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
     return {f: values[f] for f in fields}
@@ -167,9 +179,14 @@ def enterprise_reveal(*, actor, enterprise: Enterprise, fields: Iterable[str], r
         "legal_rep_name": rep.name if rep else "",
         "legal_rep_phone": rep.phone if rep else "",
     }
-    read = FullRead.objects.create(actor=actor, enterprise=enterprise, person=rep, fields=fields, reason=reason)
+    read = FullRead.objects.create(
+        actor=actor, enterprise=enterprise, person=rep, fields=fields, reason=reason
+    )
     entry = audit.record(
-        kind="registry.enterprise.full_read", subject=enterprise, actor=actor, content={"fields": fields, "read": read.pk}
+        kind="registry.enterprise.full_read",
+        subject=enterprise,
+        actor=actor,
+        content={"fields": fields, "read": read.pk},
     )
     FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
     return {f: values[f] for f in fields}

@@ -8,41 +8,127 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('role', models.CharField(choices=[('citizen', '市民'), ('enterprise_agent', '企业经办人'), ('window_clerk', '综合窗口人员'), ('approver', '后台审批人员'), ('department_handler', '部门处置人员'), ('grid_worker', '网格员'), ('hotline_operator', '12345热线话务员'), ('command_centre', '指挥中心'), ('data_admin', '数据管理员(政数局)'), ('auditor', '审计与纪检'), ('administrator', '系统管理员')], db_index=True, default='citizen', max_length=32, verbose_name='角色')),
-                ('full_name', models.CharField(blank=True, max_length=64, verbose_name='姓名')),
-                ('assurance_level', models.PositiveSmallIntegerField(choices=[(1, 'L1 自行注册'), (2, 'L2 线上实名核验'), (3, 'L3 窗口现场核验')], default=1, verbose_name='身份核验等级')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('department', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='places.department', verbose_name='所属部门')),
-                ('division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.division', verbose_name='管辖区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("citizen", "市民"),
+                            ("enterprise_agent", "企业经办人"),
+                            ("window_clerk", "综合窗口人员"),
+                            ("approver", "后台审批人员"),
+                            ("department_handler", "部门处置人员"),
+                            ("grid_worker", "网格员"),
+                            ("hotline_operator", "12345热线话务员"),
+                            ("command_centre", "指挥中心"),
+                            ("data_admin", "数据管理员(政数局)"),
+                            ("auditor", "审计与纪检"),
+                            ("administrator", "系统管理员"),
+                        ],
+                        db_index=True,
+                        default="citizen",
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=64, verbose_name="姓名")),
+                (
+                    "assurance_level",
+                    models.PositiveSmallIntegerField(
+                        choices=[(1, "L1 自行注册"), (2, "L2 线上实名核验"), (3, "L3 窗口现场核验")],
+                        default=1,
+                        verbose_name="身份核验等级",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="手机号")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="places.department",
+                        verbose_name="所属部门",
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.division",
+                        verbose_name="管辖区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '用户',
-                'verbose_name_plural': '用户',
+                "verbose_name": "用户",
+                "verbose_name_plural": "用户",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]

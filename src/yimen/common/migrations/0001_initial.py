@@ -4,40 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('kind', models.CharField(choices=[('holiday', '法定节假日 Holiday'), ('workday', '调休上班 Adjusted working day')], max_length=16, verbose_name='类型')),
-                ('name', models.CharField(blank=True, max_length=64, verbose_name='名称')),
-                ('source', models.CharField(choices=[('chinese-calendar', 'chinese-calendar 软件包'), ('admin', '管理员录入 Entered by an administrator')], default='admin', max_length=32, verbose_name='来源')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("holiday", "法定节假日 Holiday"),
+                            ("workday", "调休上班 Adjusted working day"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=64, verbose_name="名称")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("chinese-calendar", "chinese-calendar 软件包"),
+                            ("admin", "管理员录入 Entered by an administrator"),
+                        ],
+                        default="admin",
+                        max_length=32,
+                        verbose_name="来源",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '节假日与调休',
-                'verbose_name_plural': '节假日与调休',
-                'ordering': ['date'],
+                "verbose_name": "节假日与调休",
+                "verbose_name_plural": "节假日与调休",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='年份')),
-                ('source', models.CharField(choices=[('chinese-calendar', 'chinese-calendar 软件包'), ('admin', '管理员录入 Entered by an administrator')], max_length=32, verbose_name='来源')),
-                ('complete', models.BooleanField(default=True, verbose_name='已录入国务院办公厅通知')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="年份")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("chinese-calendar", "chinese-calendar 软件包"),
+                            ("admin", "管理员录入 Entered by an administrator"),
+                        ],
+                        max_length=32,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("complete", models.BooleanField(default=True, verbose_name="已录入国务院办公厅通知")),
             ],
             options={
-                'verbose_name': '已录入年份',
-                'verbose_name_plural': '已录入年份',
-                'ordering': ['year'],
+                "verbose_name": "已录入年份",
+                "verbose_name_plural": "已录入年份",
+                "ordering": ["year"],
             },
         ),
     ]

@@ -6,7 +6,6 @@ The defaults give the embedded setup `make run` uses: SQLite under var/, debug o
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from yimen.config.env import env, env_bool, env_list
 

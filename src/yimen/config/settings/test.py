@@ -6,8 +6,8 @@ from pathlib import Path
 
 os.environ.setdefault("YIMEN_VAR_DIR", str(Path(tempfile.gettempdir()) / f"yimen-test-{os.getpid()}"))
 
-from .base import *  # noqa: E402,F403
-from .base import DATABASES, VAR_DIR  # noqa: E402
+from .base import *  # noqa: F403
+from .base import DATABASES, VAR_DIR
 
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

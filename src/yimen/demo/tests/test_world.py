@@ -22,7 +22,9 @@ def world(n=3000, seed=4406):
 def test_same_seed_same_world():
     _, _, a = world()
     _, _, b = world()
-    assert [(p.id_number, p.name, p.residence_address) for p in a] == [(p.id_number, p.name, p.residence_address) for p in b]
+    assert [(p.id_number, p.name, p.residence_address) for p in a] == [
+        (p.id_number, p.name, p.residence_address) for p in b
+    ]
     _, _, c = world(seed=1)
     assert [p.id_number for p in a] != [p.id_number for p in c]
 
@@ -42,8 +44,11 @@ def test_migrant_share_and_households():
     assert 0.40 < migrants / len(people) < 0.55  # 56.8万 of 120万
     sizes = Counter(len(h.members) for h in households)
     assert sizes[1] > 0 and max(sizes) >= 4
-    elderly_alone = [h for h in households if len(h.members) == 1
-                     and (REFERENCE_DATE - h.members[0].birth_date).days // 365 >= 80]
+    elderly_alone = [
+        h
+        for h in households
+        if len(h.members) == 1 and (REFERENCE_DATE - h.members[0].birth_date).days // 365 >= 80
+    ]
     assert elderly_alone, "some people over 80 live alone"
 
 

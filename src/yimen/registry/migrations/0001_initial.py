@@ -6,117 +6,305 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('places', '0001_initial'),
+        ("places", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enterprise',
+            name="Enterprise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uscc', models.CharField(max_length=18, unique=True, verbose_name='统一社会信用代码')),
-                ('name', models.CharField(db_index=True, max_length=128, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('limited', '有限责任公司'), ('joint_stock', '股份有限公司'), ('sole', '个人独资企业'), ('partnership', '合伙企业'), ('individual', '个体工商户'), ('cooperative', '农民专业合作社'), ('branch', '分公司')], max_length=16, verbose_name='类型')),
-                ('industry', models.CharField(blank=True, max_length=64, verbose_name='行业')),
-                ('registered_address', models.CharField(max_length=128, verbose_name='住所')),
-                ('registered_capital', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='注册资本(万元)')),
-                ('status', models.CharField(choices=[('active', '存续(在营、开业、在册)'), ('cancelled', '注销'), ('revoked', '吊销')], default='active', max_length=16, verbose_name='登记状态')),
-                ('established_date', models.DateField(verbose_name='成立日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enterprises', to='places.division', verbose_name='所在村居')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uscc", models.CharField(max_length=18, unique=True, verbose_name="统一社会信用代码")),
+                ("name", models.CharField(db_index=True, max_length=128, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("limited", "有限责任公司"),
+                            ("joint_stock", "股份有限公司"),
+                            ("sole", "个人独资企业"),
+                            ("partnership", "合伙企业"),
+                            ("individual", "个体工商户"),
+                            ("cooperative", "农民专业合作社"),
+                            ("branch", "分公司"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("industry", models.CharField(blank=True, max_length=64, verbose_name="行业")),
+                ("registered_address", models.CharField(max_length=128, verbose_name="住所")),
+                (
+                    "registered_capital",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="注册资本(万元)"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "存续(在营、开业、在册)"),
+                            ("cancelled", "注销"),
+                            ("revoked", "吊销"),
+                        ],
+                        default="active",
+                        max_length=16,
+                        verbose_name="登记状态",
+                    ),
+                ),
+                ("established_date", models.DateField(verbose_name="成立日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enterprises",
+                        to="places.division",
+                        verbose_name="所在村居",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '法人',
-                'verbose_name_plural': '法人库',
+                "verbose_name": "法人",
+                "verbose_name_plural": "法人库",
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True, verbose_name='户号')),
-                ('address', models.CharField(max_length=128, verbose_name='住址')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='places.division', verbose_name='村居')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=20, unique=True, verbose_name="户号")),
+                ("address", models.CharField(max_length=128, verbose_name="住址")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="places.division",
+                        verbose_name="村居",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户',
-                'verbose_name_plural': '户',
+                "verbose_name": "户",
+                "verbose_name_plural": "户",
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('id_number', models.CharField(max_length=18, unique=True, verbose_name='公民身份号码')),
-                ('name', models.CharField(max_length=64, verbose_name='姓名')),
-                ('gender', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(db_index=True, verbose_name='出生日期')),
-                ('hukou_region', models.CharField(db_index=True, max_length=6, verbose_name='户籍所在地区码')),
-                ('is_migrant', models.BooleanField(db_index=True, default=False, verbose_name='流动人口')),
-                ('residence_address', models.CharField(blank=True, max_length=128, verbose_name='居住地址')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('household_role', models.CharField(blank=True, choices=[('head', '户主'), ('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙子女'), ('other', '其他')], max_length=16, verbose_name='与户主关系')),
-                ('status', models.CharField(choices=[('alive', '在世'), ('deceased', '已故')], default='alive', max_length=16, verbose_name='状态')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='死亡日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='registry.household', verbose_name='户')),
-                ('hukou_division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.division', verbose_name='户籍地(本区)')),
-                ('residence_division', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='residents', to='places.division', verbose_name='居住村居')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("id_number", models.CharField(max_length=18, unique=True, verbose_name="公民身份号码")),
+                ("name", models.CharField(max_length=64, verbose_name="姓名")),
+                (
+                    "gender",
+                    models.CharField(choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"),
+                ),
+                ("birth_date", models.DateField(db_index=True, verbose_name="出生日期")),
+                (
+                    "hukou_region",
+                    models.CharField(db_index=True, max_length=6, verbose_name="户籍所在地区码"),
+                ),
+                ("is_migrant", models.BooleanField(db_index=True, default=False, verbose_name="流动人口")),
+                ("residence_address", models.CharField(blank=True, max_length=128, verbose_name="居住地址")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "household_role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandchild", "孙子女"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("alive", "在世"), ("deceased", "已故")],
+                        default="alive",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("death_date", models.DateField(blank=True, null=True, verbose_name="死亡日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="members",
+                        to="registry.household",
+                        verbose_name="户",
+                    ),
+                ),
+                (
+                    "hukou_division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.division",
+                        verbose_name="户籍地(本区)",
+                    ),
+                ),
+                (
+                    "residence_division",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residents",
+                        to="places.division",
+                        verbose_name="居住村居",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自然人',
-                'verbose_name_plural': '自然人库',
+                "verbose_name": "自然人",
+                "verbose_name_plural": "自然人库",
             },
         ),
         migrations.CreateModel(
-            name='FullRead',
+            name="FullRead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('fields', models.JSONField(verbose_name='字段')),
-                ('reason', models.CharField(max_length=200, verbose_name='事由')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('ledger_index', models.BigIntegerField(blank=True, null=True)),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('enterprise', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='full_reads', to='registry.enterprise')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='full_reads', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("fields", models.JSONField(verbose_name="字段")),
+                ("reason", models.CharField(max_length=200, verbose_name="事由")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("ledger_index", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "enterprise",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="full_reads",
+                        to="registry.enterprise",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="full_reads",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '个人数据查阅记录',
-                'verbose_name_plural': '个人数据查阅记录',
-                'ordering': ['-at'],
+                "verbose_name": "个人数据查阅记录",
+                "verbose_name_plural": "个人数据查阅记录",
+                "ordering": ["-at"],
             },
         ),
         migrations.AddField(
-            model_name='enterprise',
-            name='legal_representative',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='represented_enterprises', to='registry.person', verbose_name='法定代表人'),
+            model_name="enterprise",
+            name="legal_representative",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="represented_enterprises",
+                to="registry.person",
+                verbose_name="法定代表人",
+            ),
         ),
         migrations.CreateModel(
-            name='Relation',
+            name="Relation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('spouse', '配偶'), ('parent', '父母'), ('child', '子女'), ('sibling', '兄弟姐妹'), ('guardian', '监护人')], max_length=16, verbose_name='关系')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='registry.person')),
-                ('relative', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("spouse", "配偶"),
+                            ("parent", "父母"),
+                            ("child", "子女"),
+                            ("sibling", "兄弟姐妹"),
+                            ("guardian", "监护人"),
+                        ],
+                        max_length=16,
+                        verbose_name="关系",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="registry.person",
+                    ),
+                ),
+                (
+                    "relative",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="registry.person"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '亲属关系',
-                'verbose_name_plural': '亲属关系',
+                "verbose_name": "亲属关系",
+                "verbose_name_plural": "亲属关系",
             },
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name', 'residence_division'], name='person_name_division'),
+            model_name="person",
+            index=models.Index(fields=["name", "residence_division"], name="person_name_division"),
         ),
         migrations.AddConstraint(
-            model_name='relation',
-            constraint=models.UniqueConstraint(fields=('person', 'relative', 'kind'), name='relation_unique'),
+            model_name="relation",
+            constraint=models.UniqueConstraint(fields=("person", "relative", "kind"), name="relation_unique"),
         ),
     ]

@@ -24,7 +24,9 @@ def staff(places):
     hb = department("HBJ", "佛山市生态环境局禅城分局")
     zm_office = department("JD440604012", "祖庙街道办事处", "street_office")
     return {
-        "clerk": UserFactory(role=Role.WINDOW_CLERK, department=department("ZSJ", "禅城区政务服务数据管理局")),
+        "clerk": UserFactory(
+            role=Role.WINDOW_CLERK, department=department("ZSJ", "禅城区政务服务数据管理局")
+        ),
         "approver_mz": UserFactory(role=Role.APPROVER, department=mz),
         "grid_zumiao": UserFactory(role=Role.GRID_WORKER, department=zm_office, division=places["zumiao"]),
         "handler_hb": UserFactory(role=Role.DEPARTMENT_HANDLER, department=hb, division=places["shiwan"]),

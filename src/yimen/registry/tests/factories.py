@@ -13,8 +13,12 @@ from yimen.registry.models import Enterprise, Person
 def division(code: str, name: str, level: int, parent: Division | None = None) -> Division:
     obj, _ = Division.objects.get_or_create(
         code=code,
-        defaults={"name": name, "level": level, "parent": parent,
-                  "path": (parent.path if parent else "/") + code + "/"},
+        defaults={
+            "name": name,
+            "level": level,
+            "parent": parent,
+            "path": (parent.path if parent else "/") + code + "/",
+        },
     )
     return obj
 
@@ -25,7 +29,9 @@ def chancheng() -> dict[str, Division]:
     zm = division("440604012", "祖庙街道", 2, d)
     sw = division("440604010", "石湾镇街道", 2, d)
     return {
-        "district": d, "zumiao": zm, "shiwan": sw,
+        "district": d,
+        "zumiao": zm,
+        "shiwan": sw,
         "peide": division("440604012013", "培德社区居委会", 4, zm),
         "dongcheng": division("440604012005", "东城社区居委会", 4, zm),
         "lanshi": division("440604010001", "澜石社区居委会", 4, sw),
@@ -34,7 +40,9 @@ def chancheng() -> dict[str, Division]:
 
 def department(code: str, name: str, kind: str = "district") -> Department:
     district = division("440604", "禅城区", 1)
-    obj, _ = Department.objects.get_or_create(code=code, defaults={"name": name, "kind": kind, "division": district})
+    obj, _ = Department.objects.get_or_create(
+        code=code, defaults={"name": name, "kind": kind, "division": district}
+    )
     return obj
 
 
@@ -61,8 +69,11 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enterprise
 
-    uscc = factory.Sequence(lambda n: __import__("yimen.common.identity", fromlist=["make_uscc"]).make_uscc(
-        "9", "1", "440604", f"MA{n:06d}"))
+    uscc = factory.Sequence(
+        lambda n: __import__("yimen.common.identity", fromlist=["make_uscc"]).make_uscc(
+            "9", "1", "440604", f"MA{n:06d}"
+        )
+    )
     name = factory.Sequence(lambda n: f"佛山市禅城区鸿运餐饮店{n}")
     kind = "individual"
     industry = "餐饮"
@@ -81,6 +92,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()

@@ -36,7 +36,9 @@ def test_enterprise_legal_representative_is_masked(staff, places):
     response = client_for(staff["clerk"]).get(f"/api/registry/enterprises/{enterprise.pk}/")
     assert response.status_code == 200
     assert response.json()["uscc"] == enterprise.uscc  # public
-    assert_masked(response.json(), [enterprise.legal_representative.id_number, enterprise.legal_representative.name])
+    assert_masked(
+        response.json(), [enterprise.legal_representative.id_number, enterprise.legal_representative.name]
+    )
 
 
 def test_anonymous_and_citizens_cannot_browse_the_person_library(staff, residents):
@@ -71,15 +73,19 @@ def test_reveal_returns_full_values_and_is_logged(staff, residents):
 def test_reveal_without_permission_or_reason_changes_nothing(staff, residents):
     person = residents["peide"]
     grid = client_for(staff["grid_zumiao"])
-    denied = grid.post(f"/api/registry/persons/{person.pk}/reveal/", {"fields": ["name"], "reason": "巡查核实"},
-                       format="json")
+    denied = grid.post(
+        f"/api/registry/persons/{person.pk}/reveal/",
+        {"fields": ["name"], "reason": "巡查核实"},
+        format="json",
+    )
     assert denied.status_code == 403
     no_reason = client_for(staff["clerk"]).post(
         f"/api/registry/persons/{person.pk}/reveal/", {"fields": ["name"], "reason": "x"}, format="json"
     )
     assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
     bad_field = client_for(staff["clerk"]).post(
-        f"/api/registry/persons/{person.pk}/reveal/", {"fields": ["password"], "reason": "核对身份信息"},
+        f"/api/registry/persons/{person.pk}/reveal/",
+        {"fields": ["password"], "reason": "核对身份信息"},
         format="json",
     )
     assert bad_field.status_code == 400 and "fields" in bad_field.json()["errors"]
@@ -92,7 +98,9 @@ def test_citizen_sees_own_record_and_who_read_it(staff, residents):
     citizen.person = person
     citizen.save()
     client_for(staff["clerk"]).post(
-        f"/api/registry/persons/{person.pk}/reveal/", {"fields": ["name"], "reason": "窗口受理核对身份"}, format="json"
+        f"/api/registry/persons/{person.pk}/reveal/",
+        {"fields": ["name"], "reason": "窗口受理核对身份"},
+        format="json",
     )
     me = client_for(citizen).get("/api/registry/me/")
     assert me.status_code == 200

@@ -12,8 +12,13 @@ pytestmark = pytest.mark.django_db
 
 def test_person_create_derives_gender_and_birth_date(places):
     number = make_id_number("440604", dt.date(1990, 3, 4), 122)
-    person = services.person_create(id_number=number, name=" 陈晓雯 ", residence_division=places["peide"],
-                                    hukou_division=places["peide"], phone="138 0013 8000")
+    person = services.person_create(
+        id_number=number,
+        name=" 陈晓雯 ",
+        residence_division=places["peide"],
+        hukou_division=places["peide"],
+        phone="138 0013 8000",
+    )
     assert (person.gender, person.birth_date, person.name) == ("F", dt.date(1990, 3, 4), "陈晓雯")
     assert not person.is_migrant and person.phone == "13800138000"
 
@@ -24,11 +29,14 @@ def test_a_migrant_keeps_the_region_of_the_id_number(places):
     assert person.is_migrant and person.hukou_region == "450881"
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"id_number": "110105194912310021", "name": "张三"}, "id_number"),
-    ({"id_number": "11010519491231002X", "name": "  "}, "name"),
-    ({"id_number": "11010519491231002X", "name": "张三", "phone": "12"}, "phone"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"id_number": "110105194912310021", "name": "张三"}, "id_number"),
+        ({"id_number": "11010519491231002X", "name": "  "}, "name"),
+        ({"id_number": "11010519491231002X", "name": "张三", "phone": "12"}, "phone"),
+    ],
+)
 def test_bad_input_is_refused_and_nothing_is_written(places, kwargs, field):
     with pytest.raises(ValidationFailed) as err:
         services.person_create(**kwargs)
@@ -44,6 +52,12 @@ def test_duplicate_id_number_refused(places):
 
 def test_enterprise_create_validates_uscc(places):
     with pytest.raises(ValidationFailed) as err:
-        services.enterprise_create(uscc="91440604MA4UJ7XK80", name="x", kind="limited", division=places["peide"],
-                                   registered_address="x", established_date=dt.date(2020, 1, 1))
+        services.enterprise_create(
+            uscc="91440604MA4UJ7XK80",
+            name="x",
+            kind="limited",
+            division=places["peide"],
+            registered_address="x",
+            established_date=dt.date(2020, 1, 1),
+        )
     assert "uscc" in err.value.errors

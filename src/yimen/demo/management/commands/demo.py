@@ -37,25 +37,34 @@ class Command(BaseCommand):
         places = reference_load(grids=scale)
         catalog = catalog_load_sample()
         with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
         ) as bar:
             tasks: dict[str, int] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
-                    tasks[stage] = bar.add_task({"persons": "自然人 persons", "enterprises": "法人 enterprises"}[stage],
-                                                total=total)
+                    tasks[stage] = bar.add_task(
+                        {"persons": "自然人 persons", "enterprises": "法人 enterprises"}[stage], total=total
+                    )
                 bar.update(tasks[stage], completed=done)
 
             result = demo_load(scale=scale, seed=seed, progress=progress)
         demo_accounts_ensure()
         if result["already"]:
-            console.print(f"演示数据已存在 (demo world already loaded, scale={scale}): "
-                          f"{result['persons']:,} persons, {result['enterprises']:,} enterprises")
+            console.print(
+                f"演示数据已存在 (demo world already loaded, scale={scale}): "
+                f"{result['persons']:,} persons, {result['enterprises']:,} enterprises"
+            )
         else:
-            console.print(f"已加载演示数据 (loaded, scale={scale}): {result['persons']:,} persons, "
-                          f"{result['enterprises']:,} enterprises in {result['seconds']:.1f} s")
+            console.print(
+                f"已加载演示数据 (loaded, scale={scale}): {result['persons']:,} persons, "
+                f"{result['enterprises']:,} enterprises in {result['seconds']:.1f} s"
+            )
         console.print(f"places: {places}  catalog: {catalog}")
 
     def _accounts(self, console: Console) -> None:
