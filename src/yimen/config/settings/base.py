@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "yimen.accounts",
     "yimen.catalog",
     "yimen.ledger",
+    "yimen.cases",
+    "yimen.events",
     "yimen.portal",
     "yimen.demo",
 ]

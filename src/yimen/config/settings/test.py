@@ -17,6 +17,10 @@ MEDIA_ROOT = VAR_DIR / "media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test runner creates its own database; keep it on disk so live-server threads share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+else:
+    # One test database per run, so two suites on one server (two checkouts, a developer and CI) never
+    # drop each other's database halfway through.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
