@@ -11,7 +11,8 @@ export DJANGO_SETTINGS_MODULE ?= yimen.config.settings.local
 
 .venv/.installed: pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
-	@.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+	@# pip's notes about configured package mirrors that this machine lacks are noise; errors still show.
+	@.venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' ; exit $${PIPESTATUS[0]}
 	@touch $@
 
 setup: .venv/.installed
@@ -20,6 +21,7 @@ demo: setup
 	@mkdir -p var
 	@$(YIMEN) migrate --noinput -v0
 	@$(YIMEN) demo load --scale $(SCALE)
+	@$(YIMEN) events train --if-missing
 
 run: demo
 	@$(YIMEN) demo accounts

@@ -324,15 +324,23 @@ class WorldGenerator:
         used_names: set[str] = set()
         used_codes: set[str] = set()
         alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        trade_chars = sorted({c for t in pools.TRADE_NAMES for c in t})
         for _ in range(count):
             ind = industry()
             suffix = r.choice(suffixes[ind])
             individual = not suffix.endswith(("公司", "合作社"))
             street, village, vname = r.choice(self.all_villages)
+            attempts = 0
             while True:
-                trade = r.choice(pools.TRADE_NAMES) + (
-                    r.choice(pools.TRADE_NAMES)[:1] if r.random() < 0.5 else ""
-                )
+                attempts += 1
+                if attempts <= 3:
+                    trade = r.choice(pools.TRADE_NAMES) + (
+                        r.choice(pools.TRADE_NAMES)[:1] if r.random() < 0.5 else ""
+                    )
+                else:
+                    # The common 字号 of a busy industry run out at Chancheng scale (160k enterprises):
+                    # compose new ones from the same auspicious characters, longer as collisions go on.
+                    trade = "".join(r.choice(trade_chars) for _ in range(2 if attempts < 8 else 3))
                 name = (
                     f"佛山市禅城区{trade}{suffix}"
                     if individual or r.random() < 0.4

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,4 +20,11 @@ class LifeStage(models.Model):
         verbose_name_plural = _("人生阶段")
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active UI language (the English name when the page is in English)."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name

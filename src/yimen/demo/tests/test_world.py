@@ -73,3 +73,14 @@ def test_enterprises_have_valid_unique_credit_codes_and_names():
         assert e.uscc[2:8] == "440604"
     kinds = Counter(e.kind for e in rows)
     assert kinds["individual"] > kinds["joint_stock"]
+
+
+def test_enterprise_names_stay_unique_when_the_common_trade_names_run_out(monkeypatch):
+    # At Chancheng scale (160k) the common 字号 of busy industries are used up; the generator must
+    # compose new ones instead of searching forever for a free name.
+    from yimen.demo import pools
+
+    monkeypatch.setattr(pools, "TRADE_NAMES", ["鸿运", "富盛", "兴旺"])
+    gen, _, _ = world(200)
+    rows = list(gen.enterprises(3000))
+    assert len({e.name for e in rows}) == len(rows) == 3000
