@@ -35,7 +35,8 @@ def bench_url(configured: str) -> str:
     """The configured database URL with `_bench` added to the database name."""
     parts = urlsplit(configured)
     if parts.scheme.startswith("sqlite"):
-        path = Path(parts.path)
+        # sqlite:///var/x.sqlite3 is the relative path var/x.sqlite3; sqlite:////abs/x.sqlite3 is absolute.
+        path = Path(parts.path[1:] if parts.path.startswith("/") else parts.path)
         if not path.stem.endswith("_bench"):
             path = path.with_name(f"{path.stem}_bench{path.suffix}")
         return f"sqlite:///{path}"
