@@ -20,6 +20,15 @@ STAFF_DIRECTORY = "accounts.staff.view"
 WORKBENCH = "portal.workbench.use"
 LEDGER_VIEW = "ledger.entry.view"
 CALENDAR_EDIT = "common.calendar.edit"
+CASE_INTAKE = "cases.case.intake"  # accept/correct/refuse any item at a general window; hand out results
+CASE_DECIDE = "cases.case.decide"  # back-office steps and decisions of the own department's cases
+CASE_VIEW_ALL = "cases.case.view_all"  # every case, read only (statistics, audit)
+EVENT_VIEW = "events.event.view"  # events in the user's division scope (handlers: their department's)
+EVENT_REPORT_GRID = "events.report.grid"  # report as a grid worker (网格员巡查)
+EVENT_REPORT_HOTLINE = "events.report.hotline"  # report a 12345 call
+EVENT_HANDLE = "events.event.handle"  # acknowledge, act, return, close (own department)
+EVENT_VERIFY = "events.event.verify"  # verify a handled event on site
+EVENT_COMMAND = "events.event.command"  # triage, dispatch, routing rules, joint enforcement approval
 
 _STAFF_BASE = {WORKBENCH, STAFF_DIRECTORY}
 
@@ -27,18 +36,40 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITIZEN: frozenset(),
     Role.ENTERPRISE_AGENT: frozenset(),
     Role.WINDOW_CLERK: frozenset(
-        _STAFF_BASE | {PERSON_VIEW, PERSON_IDENTIFY, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL}
+        _STAFF_BASE
+        | {PERSON_VIEW, PERSON_IDENTIFY, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL, CASE_INTAKE}
     ),
     Role.APPROVER: frozenset(
         _STAFF_BASE
-        | {PERSON_VIEW, PERSON_READ_FULL, ENTERPRISE_VIEW, ENTERPRISE_READ_FULL, CATALOG_VIEW_DRAFTS}
+        | {
+            PERSON_VIEW,
+            PERSON_READ_FULL,
+            ENTERPRISE_VIEW,
+            ENTERPRISE_READ_FULL,
+            CATALOG_VIEW_DRAFTS,
+            CASE_DECIDE,
+        }
     ),
     Role.DEPARTMENT_HANDLER: frozenset(
-        _STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_EDIT}
+        _STAFF_BASE
+        | {PERSON_VIEW, ENTERPRISE_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_EDIT, EVENT_VIEW, EVENT_HANDLE}
     ),
-    Role.GRID_WORKER: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW}),
-    Role.HOTLINE_OPERATOR: frozenset(_STAFF_BASE),
-    Role.COMMAND_CENTRE: frozenset(_STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW}),
+    Role.GRID_WORKER: frozenset(
+        _STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, EVENT_VIEW, EVENT_REPORT_GRID, EVENT_VERIFY}
+    ),
+    Role.HOTLINE_OPERATOR: frozenset(_STAFF_BASE | {EVENT_VIEW, EVENT_REPORT_HOTLINE}),
+    Role.COMMAND_CENTRE: frozenset(
+        _STAFF_BASE
+        | {
+            PERSON_VIEW,
+            ENTERPRISE_VIEW,
+            LEDGER_VIEW,
+            EVENT_VIEW,
+            EVENT_VERIFY,
+            EVENT_COMMAND,
+            EVENT_REPORT_HOTLINE,
+        }
+    ),
     Role.DATA_ADMIN: frozenset(
         _STAFF_BASE
         | {
@@ -54,7 +85,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.AUDITOR: frozenset(
-        _STAFF_BASE | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_MANAGE_ALL}
+        _STAFF_BASE
+        | {PERSON_VIEW, ENTERPRISE_VIEW, LEDGER_VIEW, CATALOG_VIEW_DRAFTS, CATALOG_MANAGE_ALL, CASE_VIEW_ALL}
     ),
     Role.ADMINISTRATOR: frozenset(
         _STAFF_BASE

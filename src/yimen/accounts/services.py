@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yimen.accounts.models import AssuranceLevel, Role, User
 from yimen.common import audit
@@ -24,17 +25,13 @@ def user_create(
     actor=None,
 ) -> User:
     if role not in Role.values:
-        raise ValidationFailed(f"未知角色 {role!r} (unknown role)", field="role")
+        raise ValidationFailed(_("未知角色 “%(role)s”") % {"role": role}, field="role")
     if assurance_level not in AssuranceLevel.values:
-        raise ValidationFailed(
-            "身份核验等级应为 1、2 或 3 (assurance level must be 1, 2 or 3)", field="assurance_level"
-        )
+        raise ValidationFailed(_("身份核验等级应为 1、2 或 3"), field="assurance_level")
     if User.objects.filter(username=username).exists():
-        raise ValidationFailed(f"用户名 {username} 已被使用 (username taken)", field="username")
+        raise ValidationFailed(_("用户名 %(username)s 已被使用") % {"username": username}, field="username")
     if role == Role.ENTERPRISE_AGENT and enterprise is None:
-        raise ValidationFailed(
-            "企业经办人须关联企业 (an enterprise agent needs an enterprise)", field="enterprise"
-        )
+        raise ValidationFailed(_("企业经办人须关联企业"), field="enterprise")
     user = User(
         username=username,
         role=role,
@@ -56,7 +53,7 @@ def user_create(
 @transaction.atomic
 def user_set_scope(*, user: User, role: str, department=None, division=None, actor=None) -> User:
     if role not in Role.values:
-        raise ValidationFailed(f"未知角色 {role!r} (unknown role)", field="role")
+        raise ValidationFailed(_("未知角色 “%(role)s”") % {"role": role}, field="role")
     user.role, user.department, user.division = role, department, division
     user.save(update_fields=["role", "department", "division"])
     audit.record(kind="accounts.user.scope_changed", subject=user, actor=actor, content=_scope_of(user))

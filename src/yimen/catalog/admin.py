@@ -7,6 +7,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from yimen.catalog import services
 from yimen.catalog.models import ItemVersion, LifeStage, Material, ServiceItem, Theme, ThemeItem
@@ -14,7 +15,7 @@ from yimen.catalog.models.item import VersionStatus
 from yimen.common.errors import DomainError
 
 
-def _run(modeladmin, request, objects, action, done: str) -> None:
+def _run(modeladmin, request, objects, action, done) -> None:
     ok = 0
     for obj in objects:
         try:
@@ -23,7 +24,7 @@ def _run(modeladmin, request, objects, action, done: str) -> None:
         except DomainError as exc:
             modeladmin.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
     if ok:
-        modeladmin.message_user(request, done.format(n=ok), messages.SUCCESS)
+        modeladmin.message_user(request, done % {"n": ok}, messages.SUCCESS)
 
 
 @admin.register(LifeStage)
@@ -78,7 +79,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda item: services.item_version_create_draft(item=item, actor=request.user),
-            "已新建 {n} 个草稿。",
+            ngettext_lazy("已新建 %(n)d 个草稿。", "已新建 %(n)d 个草稿。", "n"),
         )
 
     @admin.action(description=_("停用（取消事项）"))
@@ -88,7 +89,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda item: services.item_retire(item=item, actor=request.user),
-            "已停用 {n} 个事项。",
+            ngettext_lazy("已停用 %(n)d 个事项。", "已停用 %(n)d 个事项。", "n"),
         )
 
 
@@ -177,7 +178,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda v: services.item_version_publish(version=v, actor=request.user),
-            "已发布 {n} 个版本。",
+            ngettext_lazy("已发布 %(n)d 个版本。", "已发布 %(n)d 个版本。", "n"),
         )
 
     @admin.action(description=_("以所选版本为底稿新建草稿"))
@@ -187,7 +188,7 @@ class ItemVersionAdmin(admin.ModelAdmin):
             request,
             queryset,
             lambda v: services.item_version_create_draft(item=v.item, from_version=v, actor=request.user),
-            "已新建 {n} 个草稿。",
+            ngettext_lazy("已新建 %(n)d 个草稿。", "已新建 %(n)d 个草稿。", "n"),
         )
 
 

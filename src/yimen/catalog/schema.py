@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from jsonschema.exceptions import SchemaError
 from jsonschema.validators import validator_for
 
@@ -53,10 +55,16 @@ class FieldError(Exception):
 
 def _type_name(value: Any) -> str:
     if value is None:
-        return "空值 null"
-    return {bool: "布尔值", int: "整数", float: "小数", str: "文本", list: "列表", dict: "映射"}.get(
-        type(value), type(value).__name__
-    )
+        return gettext("空值 null")
+    names = {
+        bool: gettext("布尔值"),
+        int: gettext("整数"),
+        float: gettext("小数"),
+        str: gettext("文本"),
+        list: gettext("列表"),
+        dict: gettext("映射"),
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,7 @@ class Field:
     """One field. `kind`: text, slug, code, int, bool, choice, text_list, choice_list, json_schema."""
 
     name: str
-    label: str
+    label: str  # lazily translated
     kind: str
     required: bool = False
     default: Any = None
@@ -78,42 +86,63 @@ class Field:
         if value is None:
             if self.nullable:
                 return None
-            raise FieldError(f"{self.label}不能为空")
+            raise FieldError(gettext("%(label)s不能为空") % {"label": self.label})
         clean = getattr(self, f"_clean_{self.kind}")
         return clean(value)
 
     def _clean_text(self, value: Any) -> str:
         if not isinstance(value, str):
-            raise FieldError(f"{self.label}应为文本，实为{_type_name(value)} {value!r}（数字编码请加引号）")
+            raise FieldError(
+                gettext("%(label)s应为文本，实为%(type)s %(value)s（数字编码请加引号）")
+                % {"label": self.label, "type": _type_name(value), "value": repr(value)}
+            )
         value = value.strip()
         if self.required and not value:
-            raise FieldError(f"{self.label}不能为空")
+            raise FieldError(gettext("%(label)s不能为空") % {"label": self.label})
         if self.max_length and len(value) > self.max_length:
-            raise FieldError(f"{self.label}过长（{len(value)} 字，最多 {self.max_length} 字）")
+            raise FieldError(
+                gettext("%(label)s过长（%(length)d 字，最多 %(max)d 字）")
+                % {"label": self.label, "length": len(value), "max": self.max_length}
+            )
         return value
 
     def _clean_slug(self, value: Any) -> str:
         value = self._clean_text(value)
         if not _SLUG.match(value):
-            raise FieldError(f"{self.label} {value!r} 只能包含小写字母、数字、下划线和连字符")
+            raise FieldError(
+                gettext("%(label)s %(value)s 只能包含小写字母、数字、下划线和连字符")
+                % {"label": self.label, "value": repr(value)}
+            )
         return value
 
     def _clean_code(self, value: Any) -> str:
         value = self._clean_text(value)
         if not _CODE.match(value):
-            raise FieldError(f"{self.label} {value!r} 只能包含字母、数字和连字符")
+            raise FieldError(
+                gettext("%(label)s %(value)s 只能包含字母、数字和连字符")
+                % {"label": self.label, "value": repr(value)}
+            )
         return value
 
     def _clean_int(self, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise FieldError(f"{self.label}应为整数，实为{_type_name(value)} {value!r}")
+            raise FieldError(
+                gettext("%(label)s应为整数，实为%(type)s %(value)s")
+                % {"label": self.label, "type": _type_name(value), "value": repr(value)}
+            )
         if not self.min_value <= value <= self.max_value:
-            raise FieldError(f"{self.label} {value} 超出范围 {self.min_value}–{self.max_value}")
+            raise FieldError(
+                gettext("%(label)s %(value)s 超出范围 %(min)s–%(max)s")
+                % {"label": self.label, "value": value, "min": self.min_value, "max": self.max_value}
+            )
         return value
 
     def _clean_bool(self, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise FieldError(f"{self.label}应为 true 或 false，实为{_type_name(value)} {value!r}")
+            raise FieldError(
+                gettext("%(label)s应为 true 或 false，实为%(type)s %(value)s")
+                % {"label": self.label, "type": _type_name(value), "value": repr(value)}
+            )
         return value
 
     def _clean_choice(self, value: Any) -> str | int:
@@ -122,46 +151,71 @@ class Field:
             if isinstance(value, int) and not isinstance(value, bool) and str(value) in self.choices:
                 return str(value)
             expected = ", ".join(str(c) for c in self.choices)
-            raise FieldError(f"未知的{self.label} {value!r}（expected one of: {expected}）")
+            raise FieldError(
+                gettext("未知的%(label)s %(value)s（expected one of: %(expected)s）")
+                % {"label": self.label, "value": repr(value), "expected": expected}
+            )
         return value
 
     def _clean_text_list(self, value: Any) -> list[str]:
         if not isinstance(value, list):
-            raise FieldError(f"{self.label}应为列表，实为{_type_name(value)} {value!r}")
+            raise FieldError(
+                gettext("%(label)s应为列表，实为%(type)s %(value)s")
+                % {"label": self.label, "type": _type_name(value), "value": repr(value)}
+            )
         out: list[str] = []
         for index, entry in enumerate(value):
             if not isinstance(entry, str) or not entry.strip():
                 raise FieldError(
-                    f"{self.label}第 {index + 1} 项应为非空文本，实为{_type_name(entry)} {entry!r}"
+                    gettext("%(label)s第 %(position)d 项应为非空文本，实为%(type)s %(value)s")
+                    % {
+                        "label": self.label,
+                        "position": index + 1,
+                        "type": _type_name(entry),
+                        "value": repr(entry),
+                    }
                 )
             entry = entry.strip()
             if "," in entry or "，" in entry:
-                raise FieldError(f"{self.label} {entry!r} 不能包含逗号")
+                raise FieldError(
+                    gettext("%(label)s %(value)s 不能包含逗号") % {"label": self.label, "value": repr(entry)}
+                )
             if entry in out:
-                raise FieldError(f"{self.label} {entry!r} 重复")
+                raise FieldError(
+                    gettext("%(label)s %(value)s 重复") % {"label": self.label, "value": repr(entry)}
+                )
             out.append(entry)
         return out
 
     def _clean_choice_list(self, value: Any) -> list[str]:
         if not isinstance(value, list):
-            raise FieldError(f"{self.label}应为列表，实为{_type_name(value)} {value!r}")
+            raise FieldError(
+                gettext("%(label)s应为列表，实为%(type)s %(value)s")
+                % {"label": self.label, "type": _type_name(value), "value": repr(value)}
+            )
         if not value:
-            raise FieldError(f"{self.label}至少选择一项")
+            raise FieldError(gettext("%(label)s至少选择一项") % {"label": self.label})
         for entry in value:
             self._clean_choice(entry)
         if len(set(value)) != len(value):
-            raise FieldError(f"{self.label}有重复项")
+            raise FieldError(gettext("%(label)s有重复项") % {"label": self.label})
         return [c for c in self.choices if c in value]  # canonical order
 
     def _clean_json_schema(self, value: Any) -> dict:
         if not isinstance(value, dict):
-            raise FieldError(f"{self.label}应为 JSON Schema 对象，实为{_type_name(value)}")
+            raise FieldError(
+                gettext("%(label)s应为 JSON Schema 对象，实为%(type)s")
+                % {"label": self.label, "type": _type_name(value)}
+            )
         try:
             validator_for(value).check_schema(value)
         except SchemaError as exc:
-            raise FieldError(f"{self.label}不是有效的 JSON Schema：{exc.message}") from None
+            raise FieldError(
+                gettext("%(label)s不是有效的 JSON Schema：%(problem)s")
+                % {"label": self.label, "problem": exc.message}
+            ) from None
         if value.get("type") != "object":
-            raise FieldError(f"{self.label}的顶层 type 应为 object")
+            raise FieldError(gettext("%(label)s的顶层 type 应为 object") % {"label": self.label})
         return value
 
 
@@ -170,52 +224,52 @@ def _values(choices) -> tuple:
 
 
 ITEM_IDENTITY_FIELDS = (
-    Field("implementation_code", "实施编码", "code", required=True, max_length=64),
-    Field("basic_code", "基本编码", "code", required=True, max_length=32),
+    Field("implementation_code", _("实施编码"), "code", required=True, max_length=64),
+    Field("basic_code", _("基本编码"), "code", required=True, max_length=32),
 )
 ITEM_FIELDS = (
-    Field("name", "事项名称", "text", required=True, max_length=128),
-    Field("kind", "事项类型", "choice", required=True, choices=_values(ItemKind)),
-    Field("department", "实施部门代码", "code", required=True, max_length=32),
-    Field("service_object", "服务对象", "choice", required=True, choices=_values(ServiceObject)),
-    Field("accept_levels", "受理层级", "choice_list", default=["district"], choices=_values(AcceptLevel)),
-    Field("statutory_limit_days", "法定办结时限", "int", nullable=True),
-    Field("promised_limit_days", "承诺办结时限", "int", required=True),
-    Field("limit_day_type", "时限类型", "choice", default="working", choices=_values(LimitDayType)),
-    Field("visits_required", "到现场次数", "choice", required=True, choices=_values(Visits)),
-    Field("online_depth", "网上办理深度", "choice", required=True, choices=_values(OnlineDepth)),
-    Field("fee", "收费标准", "text", default="不收费", max_length=200),
-    Field("legal_basis", "设定依据", "text", default=""),
-    Field("conditions", "受理条件", "text", default=""),
-    Field("where_to_go", "办理地点", "text", default=""),
-    Field("consult_phone", "咨询电话", "text", default="", max_length=64),
-    Field("result_type", "办理结果类型", "choice", default="none", choices=_values(ResultType)),
-    Field("result_name", "办理结果名称", "text", default="", max_length=128),
-    Field("keywords", "关键词", "text_list", default=[]),
-    Field("life_stages", "人生阶段", "text_list", default=[]),
-    Field("related_items", "关联事项", "text_list", default=[]),
-    Field("form_schema", "网上申报表单", "json_schema", nullable=True),
-    Field("materials", "申请材料", "materials", default=[]),
+    Field("name", _("事项名称"), "text", required=True, max_length=128),
+    Field("kind", _("事项类型"), "choice", required=True, choices=_values(ItemKind)),
+    Field("department", _("实施部门代码"), "code", required=True, max_length=32),
+    Field("service_object", _("服务对象"), "choice", required=True, choices=_values(ServiceObject)),
+    Field("accept_levels", _("受理层级"), "choice_list", default=["district"], choices=_values(AcceptLevel)),
+    Field("statutory_limit_days", _("法定办结时限"), "int", nullable=True),
+    Field("promised_limit_days", _("承诺办结时限"), "int", required=True),
+    Field("limit_day_type", _("时限类型"), "choice", default="working", choices=_values(LimitDayType)),
+    Field("visits_required", _("到现场次数"), "choice", required=True, choices=_values(Visits)),
+    Field("online_depth", _("网上办理深度"), "choice", required=True, choices=_values(OnlineDepth)),
+    Field("fee", _("收费标准"), "text", default="不收费", max_length=200),
+    Field("legal_basis", _("设定依据"), "text", default=""),
+    Field("conditions", _("受理条件"), "text", default=""),
+    Field("where_to_go", _("办理地点"), "text", default=""),
+    Field("consult_phone", _("咨询电话"), "text", default="", max_length=64),
+    Field("result_type", _("办理结果类型"), "choice", default="none", choices=_values(ResultType)),
+    Field("result_name", _("办理结果名称"), "text", default="", max_length=128),
+    Field("keywords", _("关键词"), "text_list", default=[]),
+    Field("life_stages", _("人生阶段"), "text_list", default=[]),
+    Field("related_items", _("关联事项"), "text_list", default=[]),
+    Field("form_schema", _("网上申报表单"), "json_schema", nullable=True),
+    Field("materials", _("申请材料"), "materials", default=[]),
 )
 MATERIAL_FIELDS = (
-    Field("key", "材料标识", "slug", required=True, max_length=64),
-    Field("name", "材料名称", "text", required=True, max_length=200),
-    Field("required", "是否必要", "bool", default=True),
-    Field("format", "材料形式", "choice", default="electronic", choices=_values(MaterialFormat)),
-    Field("copies", "份数", "int", default=1, max_value=99),
-    Field("source", "材料来源", "choice", default="applicant", choices=_values(MaterialSource)),
-    Field("source_ref", "共享来源", "text", default="", max_length=128),
-    Field("notes", "填报须知", "text", default=""),
+    Field("key", _("材料标识"), "slug", required=True, max_length=64),
+    Field("name", _("材料名称"), "text", required=True, max_length=200),
+    Field("required", _("是否必要"), "bool", default=True),
+    Field("format", _("材料形式"), "choice", default="electronic", choices=_values(MaterialFormat)),
+    Field("copies", _("份数"), "int", default=1, max_value=99),
+    Field("source", _("材料来源"), "choice", default="applicant", choices=_values(MaterialSource)),
+    Field("source_ref", _("共享来源"), "text", default="", max_length=128),
+    Field("notes", _("填报须知"), "text", default=""),
 )
 THEME_FIELDS = (
-    Field("code", "主题代码", "slug", required=True, max_length=64),
-    Field("name", "主题名称", "text", required=True, max_length=64),
-    Field("description", "主题说明", "text", default=""),
-    Field("life_stage", "人生阶段", "slug", nullable=True),
-    Field("lead_department", "牵头部门代码", "code", nullable=True, max_length=32),
-    Field("promised_days", "主题承诺时限", "int", required=True),
-    Field("published", "是否发布", "bool", default=True),
-    Field("items", "包含事项", "text_list", required=True),
+    Field("code", _("主题代码"), "slug", required=True, max_length=64),
+    Field("name", _("主题名称"), "text", required=True, max_length=64),
+    Field("description", _("主题说明"), "text", default=""),
+    Field("life_stage", _("人生阶段"), "slug", nullable=True),
+    Field("lead_department", _("牵头部门代码"), "code", nullable=True, max_length=32),
+    Field("promised_days", _("主题承诺时限"), "int", required=True),
+    Field("published", _("是否发布"), "bool", default=True),
+    Field("items", _("包含事项"), "text_list", required=True),
 )
 ITEM_FIELD_NAMES = tuple(f.name for f in ITEM_FIELDS)
 MATERIAL_FIELD_NAMES = tuple(f.name for f in MATERIAL_FIELDS)
@@ -236,20 +290,35 @@ def _clean_fields(
 ) -> Cleaned:
     out = Cleaned()
     if not isinstance(data, Mapping):
-        out.problems.append(Problem((), f"{what}应为映射（key: value），实为{_type_name(data)}"))
+        out.problems.append(
+            Problem(
+                (),
+                gettext("%(what)s应为映射（key: value），实为%(type)s")
+                % {"what": what, "type": _type_name(data)},
+            )
+        )
         return out
     known = {f.name for f in fields} | set(extra_ok)
     for key in data:
         if key not in known:
             out.problems.append(
-                Problem((str(key),), f"未知字段 {key!r}（{what}可用字段：{', '.join(sorted(known))}）")
+                Problem(
+                    (str(key),),
+                    gettext("未知字段 %(key)s（%(what)s可用字段：%(known)s）")
+                    % {"key": repr(key), "what": what, "known": ", ".join(sorted(known))},
+                )
             )
     for f in fields:
         if f.name not in data:
             if partial:
                 continue
             if f.required:
-                out.problems.append(Problem((f.name,), f"缺少必填字段 {f.name}（{f.label}）"))
+                out.problems.append(
+                    Problem(
+                        (f.name,),
+                        gettext("缺少必填字段 %(name)s（%(label)s）") % {"name": f.name, "label": f.label},
+                    )
+                )
                 continue
             out.value[f.name] = list(f.default) if isinstance(f.default, list) else f.default
             continue
@@ -268,19 +337,25 @@ def _clean_fields(
 def clean_materials(data: Any) -> Cleaned:
     out = Cleaned(value={"materials": []})
     if not isinstance(data, list):
-        out.problems.append(Problem((), f"申请材料应为列表，实为{_type_name(data)}"))
+        out.problems.append(
+            Problem((), gettext("申请材料应为列表，实为%(type)s") % {"type": _type_name(data)})
+        )
         return out
     seen: set[str] = set()
     for index, entry in enumerate(data):
-        cleaned = _clean_fields(entry, MATERIAL_FIELDS, what="申请材料")
+        cleaned = _clean_fields(entry, MATERIAL_FIELDS, what=gettext("申请材料"))
         out.extend((index,), cleaned.problems)
         material = cleaned.value
         key = material.get("key")
         if key and key in seen:
-            out.problems.append(Problem((index, "key"), f"材料标识 {key!r} 在本事项中重复"))
+            out.problems.append(
+                Problem((index, "key"), gettext("材料标识 %(key)s 在本事项中重复") % {"key": repr(key)})
+            )
         seen.add(key)
         if material.get("source") not in (None, "applicant") and not material.get("source_ref"):
-            out.problems.append(Problem((index, "source"), "政府共享或电子证照材料须写明共享来源 source_ref"))
+            out.problems.append(
+                Problem((index, "source"), gettext("政府共享或电子证照材料须写明共享来源 source_ref"))
+            )
         out.value["materials"].append(material)
     return out
 
@@ -290,16 +365,18 @@ def _check_item_rules(value: dict, out: Cleaned) -> None:
     if statutory is not None and promised is not None and promised > statutory:
         out.problems.append(
             Problem(
-                ("promised_limit_days",), f"承诺办结时限 {promised} 天不能超过法定办结时限 {statutory} 天"
+                ("promised_limit_days",),
+                gettext("承诺办结时限 %(promised)d 天不能超过法定办结时限 %(statutory)d 天")
+                % {"promised": promised, "statutory": statutory},
             )
         )
     if value.get("result_type") == "certificate" and value.get("result_name") == "":
-        out.problems.append(Problem(("result_name",), "办理结果为证照时须写明证照名称 result_name"))
+        out.problems.append(Problem(("result_name",), gettext("办理结果为证照时须写明证照名称 result_name")))
 
 
 def clean_item(data: Any) -> Cleaned:
     """A whole item document (identity, content fields, materials) as it appears in YAML."""
-    out = _clean_fields(data, ITEM_IDENTITY_FIELDS + ITEM_FIELDS, what="事项")
+    out = _clean_fields(data, ITEM_IDENTITY_FIELDS + ITEM_FIELDS, what=gettext("事项"))
     if not out.problems:
         _check_item_rules(out.value, out)
     return out
@@ -307,15 +384,15 @@ def clean_item(data: Any) -> Cleaned:
 
 def clean_item_changes(data: Any, *, current: dict) -> Cleaned:
     """Changes to a draft: only the given content fields; cross-field rules checked on the merged result."""
-    out = _clean_fields(data, ITEM_FIELDS, what="事项", partial=True)
+    out = _clean_fields(data, ITEM_FIELDS, what=gettext("事项"), partial=True)
     if not out.problems:
         _check_item_rules({**current, **out.value}, out)
     return out
 
 
 def clean_theme(data: Any) -> Cleaned:
-    out = _clean_fields(data, THEME_FIELDS, what="主题")
+    out = _clean_fields(data, THEME_FIELDS, what=gettext("主题"))
     items = out.value.get("items")
     if items is not None and not items:
-        out.problems.append(Problem(("items",), "主题至少包含一个事项"))
+        out.problems.append(Problem(("items",), gettext("主题至少包含一个事项")))
     return out

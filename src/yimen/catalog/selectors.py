@@ -8,6 +8,7 @@ version is reported as not found, never as forbidden, so its existence does not 
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from yimen.accounts.roles import CATALOG_MANAGE_ALL, CATALOG_VIEW_DRAFTS
 from yimen.accounts.scope import scope_by_department
@@ -91,14 +92,14 @@ def item_current(implementation_code: str) -> ItemVersion:
         .first()
     )
     if version is None:
-        raise NotFound(f"事项 {implementation_code} 不存在或未发布。")
+        raise NotFound(gettext("事项 %(code)s 不存在或未发布。") % {"code": implementation_code})
     return version
 
 
 def item_versions(implementation_code: str) -> list[ItemVersion]:
     """The public history of an item: published and retired versions, newest first."""
     if not ServiceItem.objects.filter(implementation_code=implementation_code).exists():
-        raise NotFound(f"事项 {implementation_code} 不存在。")
+        raise NotFound(gettext("事项 %(code)s 不存在。") % {"code": implementation_code})
     return list(
         ItemVersion.objects.filter(item__implementation_code=implementation_code)
         .exclude(status=VersionStatus.DRAFT)
@@ -118,7 +119,7 @@ def theme_detail(code: str, *, include_unpublished: bool = False) -> ThemeDetail
     """A theme with its items' current versions and the merged material list (see `ThemeDetail`)."""
     theme = themes(include_unpublished=include_unpublished).filter(code=code).first()
     if theme is None:
-        raise NotFound(f"主题 {code} 不存在或未发布。")
+        raise NotFound(gettext("主题 %(code)s 不存在或未发布。") % {"code": code})
     return theme_detail_build(theme)
 
 
@@ -152,5 +153,5 @@ def item_version_for(user, pk: int) -> ItemVersion:
     relations; NotFound for versions outside the scope."""
     version = _staff_scope(user, _with_guide(ItemVersion.objects.all())).filter(pk=pk).first()
     if version is None:
-        raise NotFound("事项版本不存在。")
+        raise NotFound(gettext("事项版本不存在。"))
     return version

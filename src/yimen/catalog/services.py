@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yimen.accounts.roles import CATALOG_EDIT, CATALOG_MANAGE_ALL, CATALOG_PUBLISH
 from yimen.catalog import workflow
@@ -38,9 +39,9 @@ def require_capability(actor, capability: str, *, department_id: int | None = No
         return
     can = getattr(actor, "can", None)
     if can is None or not can(capability):
-        raise PermissionDenied("您没有执行此操作的权限。")
+        raise PermissionDenied(gettext("您没有执行此操作的权限。"))
     if department_id is not None and not can(CATALOG_MANAGE_ALL) and actor.department_id != department_id:
-        raise PermissionDenied("只能管理本部门实施的事项。")
+        raise PermissionDenied(gettext("只能管理本部门实施的事项。"))
 
 
 def _raise_problems(cleaned: Cleaned) -> None:
@@ -58,7 +59,7 @@ def _raise_problems(cleaned: Cleaned) -> None:
 def _resolve_department(code: str) -> Department:
     department = Department.objects.filter(code=code).first()
     if department is None:
-        raise ValidationFailed(f"未知的部门代码 {code!r}", field="department")
+        raise ValidationFailed(gettext("未知的部门代码 “%(code)s”") % {"code": code}, field="department")
     return department
 
 
@@ -66,7 +67,9 @@ def _resolve_life_stages(codes: Sequence[str]) -> list[LifeStage]:
     stages = {s.code: s for s in LifeStage.objects.filter(code__in=codes)}
     missing = [c for c in codes if c not in stages]
     if missing:
-        raise ValidationFailed(f"未知的人生阶段 {', '.join(missing)}", field="life_stages")
+        raise ValidationFailed(
+            gettext("未知的人生阶段 %(codes)s") % {"codes": ", ".join(missing)}, field="life_stages"
+        )
     return [stages[c] for c in codes]
 
 
@@ -74,9 +77,11 @@ def _resolve_related(codes: Sequence[str], *, item: ServiceItem) -> list[Service
     found = {i.implementation_code: i for i in ServiceItem.objects.filter(implementation_code__in=codes)}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationFailed(f"关联事项不存在：{', '.join(missing)}", field="related_items")
+        raise ValidationFailed(
+            gettext("关联事项不存在：%(codes)s") % {"codes": ", ".join(missing)}, field="related_items"
+        )
     if item.implementation_code in found:
-        raise ValidationFailed("事项不能关联自身", field="related_items")
+        raise ValidationFailed(gettext("事项不能关联自身"), field="related_items")
     return [found[c] for c in codes]
 
 
@@ -144,7 +149,9 @@ def item_version_create(*, item: ServiceItem, content: dict, actor=None) -> Item
 def item_create(*, implementation_code: str, basic_code: str, content: dict, actor=None) -> ItemVersion:
     """A new item with its first version, as a draft."""
     if ServiceItem.objects.filter(implementation_code=implementation_code).exists():
-        raise ValidationFailed(f"实施编码 {implementation_code} 已存在", field="implementation_code")
+        raise ValidationFailed(
+            gettext("实施编码 %(code)s 已存在") % {"code": implementation_code}, field="implementation_code"
+        )
     cleaned = clean_item({"implementation_code": implementation_code, "basic_code": basic_code, **content})
     _raise_problems(cleaned)
     item = ServiceItem.objects.create(implementation_code=implementation_code, basic_code=basic_code)
@@ -159,13 +166,17 @@ def item_version_create_draft(
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     source = from_version or item.current_version
     if source is None:
-        raise Conflict("该事项没有已发布的版本可供复制。", field="item")
+        raise Conflict(gettext("该事项没有已发布的版本可供复制。"), field="item")
     if source.item_id != item.pk:
-        raise ValidationFailed("所选版本不属于该事项。", field="from_version")
+        raise ValidationFailed(gettext("所选版本不属于该事项。"), field="from_version")
     require_capability(actor, CATALOG_EDIT, department_id=source.department_id)
     open_draft = item.versions.filter(status=VersionStatus.DRAFT).first()
     if open_draft is not None:
-        raise Conflict(f"该事项已有未发布的草稿（第 {open_draft.number} 版），请先发布或删除。", field="item")
+        raise Conflict(
+            gettext("该事项已有未发布的草稿（第 %(number)d 版），请先发布或删除。")
+            % {"number": open_draft.number},
+            field="item",
+        )
     content = version_content(source)
     content.pop("implementation_code")
     content.pop("basic_code")
@@ -202,7 +213,9 @@ def item_version_publish(*, version: ItemVersion, actor=None) -> ItemVersion:
     previous = item.current_version
     if previous is not None and previous.number > version.number:
         raise Conflict(
-            f"已有更新的发布版本（第 {previous.number} 版），请基于最新版本重新建立草稿。", field="status"
+            gettext("已有更新的发布版本（第 %(number)d 版），请基于最新版本重新建立草稿。")
+            % {"number": previous.number},
+            field="status",
         )
     now = timezone.now()
     if previous is not None:
@@ -245,7 +258,7 @@ def item_retire(*, item: ServiceItem, actor=None) -> ServiceItem:
     item = ServiceItem.objects.select_for_update().get(pk=item.pk)
     current = item.current_version
     if current is None:
-        raise Conflict("该事项没有已发布的版本。", field="item")
+        raise Conflict(gettext("该事项没有已发布的版本。"), field="item")
     require_capability(actor, CATALOG_PUBLISH, department_id=current.department_id)
     workflow.check_transition(current.status, VersionStatus.RETIRED)
     current.status = VersionStatus.RETIRED
@@ -278,9 +291,9 @@ def theme_save(
     """Create or replace a theme (by code) with its ordered items; audited."""
     require_capability(actor, CATALOG_MANAGE_ALL)
     if not items:
-        raise ValidationFailed("主题至少包含一个事项", field="items")
+        raise ValidationFailed(gettext("主题至少包含一个事项"), field="items")
     if len({i.pk for i in items}) != len(items):
-        raise ValidationFailed("主题中的事项重复", field="items")
+        raise ValidationFailed(gettext("主题中的事项重复"), field="items")
     theme, _ = Theme.objects.select_for_update().get_or_create(
         code=code, defaults={"name": name, "promised_days": promised_days}
     )

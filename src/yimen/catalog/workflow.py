@@ -7,6 +7,8 @@ every status change; the table below is the only place the rule is written.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from yimen.catalog.models.item import VersionStatus
 from yimen.common.errors import Conflict
 
@@ -25,7 +27,8 @@ def check_transition(current: str, target: str) -> None:
     """Raise Conflict (HTTP 409) unless `current -> target` is allowed."""
     if target not in ALLOWED_TRANSITIONS.get(current, frozenset()):
         raise Conflict(
-            f"事项版本状态不能从“{_LABELS.get(current, current)}”变为“{_LABELS.get(target, target)}”。",
+            gettext("事项版本状态不能从“%(current)s”变为“%(target)s”。")
+            % {"current": _LABELS.get(current, current), "target": _LABELS.get(target, target)},
             field="status",
         )
 
@@ -34,6 +37,7 @@ def check_editable(status: str) -> None:
     """Only drafts may change; a published version is edited by copying it into a new draft."""
     if status != DRAFT:
         raise Conflict(
-            f"{_LABELS.get(status, status)}的事项版本不可修改，请基于它新建草稿。",
+            gettext("%(status)s的事项版本不可修改，请基于它新建草稿。")
+            % {"status": _LABELS.get(status, status)},
             field="status",
         )

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CommonConfig(AppConfig):
     name = "yimen.common"
     label = "common"
-    verbose_name = "公共"
+    verbose_name = _("公共")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

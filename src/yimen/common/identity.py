@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -72,26 +73,22 @@ def parse_id_number(value: str, *, field: str = "id_number", today: dt.date | No
     """Validate an 18-digit resident ID number; raise ValidationFailed naming what is wrong."""
     number = normalize_id_number(value)
     if len(number) != 18:
-        raise ValidationFailed(
-            f"身份证号码应为18位，实为{len(number)}位 (ID number must have 18 characters)", field=field
-        )
+        raise ValidationFailed(_("身份证号码应为18位，实为%(count)d位") % {"count": len(number)}, field=field)
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise ValidationFailed("身份证号码只能包含数字，末位可为X (digits only, last may be X)", field=field)
+        raise ValidationFailed(_("身份证号码只能包含数字，末位可为X"), field=field)
     if number[:2] not in PROVINCE_CODES:
-        raise ValidationFailed(f"身份证号码地区码 {number[:6]} 无效 (unknown region code)", field=field)
+        raise ValidationFailed(_("身份证号码地区码 %(code)s 无效") % {"code": number[:6]}, field=field)
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationFailed(
-            f"身份证号码中的出生日期 {number[6:14]} 不存在 (birth date is not a real date)", field=field
+            _("身份证号码中的出生日期 %(date)s 不存在") % {"date": number[6:14]}, field=field
         ) from None
     today = today or dt.date.today()
     if birth > today or birth.year < 1880:
-        raise ValidationFailed(
-            f"身份证号码中的出生日期 {birth} 不合理 (birth date out of range)", field=field
-        )
+        raise ValidationFailed(_("身份证号码中的出生日期 %(date)s 不合理") % {"date": birth}, field=field)
     if ric.calc_check_digit(number) != number[17]:
-        raise ValidationFailed("身份证号码校验码错误 (wrong check digit)", field=field)
+        raise ValidationFailed(_("身份证号码校验码错误"), field=field)
     gender = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, address_code=number[:6], birth_date=birth, gender=gender)
 
@@ -108,9 +105,7 @@ def id_number_from_legacy(value: str) -> str:
     """Repair a 15-digit first-generation ID (YYMMDD, 19xx births) to 18 digits."""
     number = normalize_id_number(value)
     if len(number) != 15 or not number.isdigit():
-        raise ValidationFailed(
-            "旧版身份证号码应为15位数字 (legacy ID must have 15 digits)", field="id_number"
-        )
+        raise ValidationFailed(_("旧版身份证号码应为15位数字"), field="id_number")
     body = number[:6] + "19" + number[6:]
     return body + ric.calc_check_digit(body + "0")
 
@@ -129,7 +124,7 @@ def validate_uscc(value: str, *, field: str = "uscc") -> str:
     number = normalize_uscc(value)
     if len(number) != 18:
         raise ValidationFailed(
-            f"统一社会信用代码应为18位，实为{len(number)}位 (USCC must have 18 characters)", field=field
+            _("统一社会信用代码应为18位，实为%(count)d位") % {"count": len(number)}, field=field
         )
     try:
         return uscc.validate(number)
@@ -137,14 +132,10 @@ def validate_uscc(value: str, *, field: str = "uscc") -> str:
         try:
             expected = uscc.calc_check_digit(number[:17])
         except StdnumError:
-            raise ValidationFailed(
-                "统一社会信用代码含无效字符 (USCC has invalid characters)", field=field
-            ) from None
+            raise ValidationFailed(_("统一社会信用代码含无效字符"), field=field) from None
         if expected != number[17]:
-            raise ValidationFailed(
-                "统一社会信用代码校验码错误 (wrong USCC check character)", field=field
-            ) from None
-        raise ValidationFailed("统一社会信用代码格式无效 (USCC is malformed)", field=field) from None
+            raise ValidationFailed(_("统一社会信用代码校验码错误"), field=field) from None
+        raise ValidationFailed(_("统一社会信用代码格式无效"), field=field) from None
 
 
 def make_uscc(registration_dept: str, kind: str, division_code: str, org_code_body: str) -> str:

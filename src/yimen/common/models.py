@@ -6,12 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 class CalendarDay(models.Model):
     class Kind(models.TextChoices):
-        HOLIDAY = "holiday", _("法定节假日 Holiday")
-        WORKDAY = "workday", _("调休上班 Adjusted working day")
+        HOLIDAY = "holiday", _("法定节假日")
+        WORKDAY = "workday", _("调休上班")
 
     class Source(models.TextChoices):
         CHINESE_CALENDAR = "chinese-calendar", _("chinese-calendar 软件包")
-        ADMIN = "admin", _("管理员录入 Entered by an administrator")
+        ADMIN = "admin", _("管理员录入")
 
     date = models.DateField(_("日期"), unique=True)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from yimen.common import audit
 from yimen.common.errors import ValidationFailed
@@ -50,7 +51,9 @@ def calendar_seed_from_package(*, actor=None) -> dict[str, int]:
 @transaction.atomic
 def calendar_day_set(*, day: dt.date, kind: str, name: str = "", actor=None) -> CalendarDay:
     if kind not in CalendarDay.Kind.values:
-        raise ValidationFailed(f"未知类型 {kind!r} (kind must be holiday or workday)", field="kind")
+        raise ValidationFailed(
+            gettext("未知类型 “%(kind)s”，应为 holiday 或 workday") % {"kind": kind}, field="kind"
+        )
     obj, _ = CalendarDay.objects.update_or_create(
         date=day, defaults={"kind": kind, "name": name, "source": CalendarDay.Source.ADMIN}
     )

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     name = "yimen.ledger"
     label = "ledger"
-    verbose_name = "防篡改留痕"
+    verbose_name = _("防篡改留痕")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
+from django.utils.translation import gettext as _
+
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
 from yimen.ledger import keys, merkle, store
 from yimen.ledger.models import Checkpoint, Entry, Head
@@ -29,7 +31,7 @@ def log_size() -> int:
 def entry_get(*, index: int) -> Entry:
     entry = Entry.objects.filter(index=index).first() if index >= 0 else None
     if entry is None:
-        raise NotFound(f"没有序号为 {index} 的留痕记录 (no ledger entry {index})", field="index")
+        raise NotFound(_("没有序号为 %(index)d 的留痕记录") % {"index": index}, field="index")
     return entry
 
 
@@ -60,7 +62,7 @@ def _nodes_for(coords: list[merkle.Coord], size: int, field: str) -> dict[merkle
         current = log_size()
         if size > current:
             raise ValidationFailed(
-                f"{field} 超过当前账本大小 {current} (larger than the log)", field=field
+                _("%(field)s 超过当前账本大小 %(size)d") % {"field": field, "size": current}, field=field
             ) from None
         raise
 
@@ -73,13 +75,11 @@ def root_at(*, size: int) -> bytes:
 def inclusion_proof_and_leaf(*, index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
     """The leaf hash at `index` and its RFC 9162 inclusion proof in the tree of `tree_size`."""
     if index < 0:
-        raise ValidationFailed("index 不能为负数 (must not be negative)", field="index")
+        raise ValidationFailed(_("index 不能为负数"), field="index")
     if tree_size < 1:
-        raise ValidationFailed("tree_size 必须是正整数 (must be at least 1)", field="tree_size")
+        raise ValidationFailed(_("tree_size 必须是正整数"), field="tree_size")
     if index >= tree_size:
-        raise ValidationFailed(
-            f"index 必须小于 tree_size {tree_size} (must be below tree_size)", field="index"
-        )
+        raise ValidationFailed(_("index 必须小于 tree_size %(size)d") % {"size": tree_size}, field="index")
     plan = merkle.inclusion_plan(index, tree_size)
     found = _nodes_for([c for part in plan for c in part] + [(0, index)], tree_size, "tree_size")
     return found[(0, index)], [merkle.fold([found[c] for c in part]) for part in plan]
@@ -93,9 +93,9 @@ def consistency_proof(*, size1: int, size2: int) -> list[bytes]:
     """The RFC 9162 proof that the tree of `size2` extends the tree of `size1`."""
     for field, value in (("from", size1), ("to", size2)):
         if value < 1:
-            raise ValidationFailed(f"{field} 必须是正整数 (must be at least 1)", field=field)
+            raise ValidationFailed(_("%(field)s 必须是正整数") % {"field": field}, field=field)
     if size1 > size2:
-        raise ValidationFailed("from 不能大于 to (from must not exceed to)", field="from")
+        raise ValidationFailed(_("from 不能大于 to"), field="from")
     plan = merkle.consistency_plan(size1, size2)
     found = _nodes_for([c for part in plan for c in part], size2, "to")
     return [merkle.fold([found[c] for c in part]) for part in plan]
@@ -108,7 +108,7 @@ def checkpoint_latest() -> Checkpoint | None:
 def checkpoint_get(*, size: int) -> Checkpoint:
     checkpoint = Checkpoint.objects.filter(size=size).first()
     if checkpoint is None:
-        raise NotFound(f"没有大小为 {size} 的签名检查点 (no checkpoint at size {size})", field="size")
+        raise NotFound(_("没有大小为 %(size)d 的签名检查点") % {"size": size}, field="size")
     return checkpoint
 
 
@@ -151,9 +151,7 @@ def inclusion_bundle(index: int) -> dict:
     try:
         checkpoint = services.checkpoint_current(covering=index + 1)
     except RuntimeError as exc:  # signing is durable: not possible inside the caller's transaction
-        raise Conflict(
-            "该记录尚未纳入签名检查点，请在事务提交后获取 (sign after the transaction commits)"
-        ) from exc
+        raise Conflict(_("该记录尚未纳入签名检查点，请在事务提交后获取")) from exc
     view = entry_view(entry)
     return {
         "format": BUNDLE_FORMAT,

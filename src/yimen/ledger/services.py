@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
 from yimen.ledger import keys, merkle, note, selectors, store, witness
@@ -100,7 +101,7 @@ def checkpoint_current(*, covering: int = 0) -> Checkpoint:
         if age < interval or selectors.log_size() == latest.size:
             return latest
     if covering > selectors.log_size():
-        raise NotFound(f"账本只有 {selectors.log_size()} 条记录 (the log has fewer than {covering} entries)")
+        raise NotFound(gettext("账本只有 %(size)d 条记录") % {"size": selectors.log_size()})
     return checkpoint_sign()
 
 

@@ -9,6 +9,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from yimen.accounts.roles import LEDGER_VIEW
 from yimen.common.errors import DomainError
@@ -40,7 +41,7 @@ def staff_page(request):
 
 def _verify(raw_index: str) -> dict:
     if not raw_index.isdigit():
-        return {"ok": False, "problem": "序号应为非负整数 (index must be a non-negative integer)"}
+        return {"ok": False, "problem": _("序号应为非负整数")}
     data = selectors.inclusion_bundle(int(raw_index))
     result = {"bundle": data, "bundle_json": json.dumps(data, ensure_ascii=False, indent=2)}
     witnesses = (keys.witness_signer().verifier(),) if keys.witness_enabled() else ()

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PlacesConfig(AppConfig):
     name = "yimen.places"
     label = "places"
-    verbose_name = "区划与网格"
+    verbose_name = _("区划与网格")

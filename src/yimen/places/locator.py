@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import shapely
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from yimen.common.errors import Conflict, ValidationFailed
 
@@ -107,9 +108,7 @@ def _stored_revision() -> str:
 
     revision = GridGeneration.objects.values_list("revision", flat=True).first()
     if not revision:
-        raise Conflict(
-            "尚未生成网格，请先运行 yimen places import (grids have not been generated)", field="location"
-        )
+        raise Conflict(_("尚未生成网格，请先运行 yimen places import"), field="location")
     return revision
 
 
@@ -153,24 +152,21 @@ def _build(revision: str) -> _Index:
 
 
 def _coordinates(lat, lng, *, position: int | None = None) -> tuple[float, float]:
-    where = f" (point {position})" if position is not None else ""
+    where = _("（第 %(position)d 个点）") % {"position": position} if position is not None else ""
     try:
         lat, lng = float(lat), float(lng)
     except (TypeError, ValueError):
-        raise ValidationFailed(
-            f"经纬度应为数字{where} (lat and lng must be numbers)", field="location"
-        ) from None
+        raise ValidationFailed(_("经纬度应为数字") + where, field="location") from None
     if not (math.isfinite(lat) and math.isfinite(lng)):
-        raise ValidationFailed(
-            f"经纬度应为有限数字{where} (lat and lng must be finite numbers)", field="location"
-        )
+        raise ValidationFailed(_("经纬度应为有限数字") + where, field="location")
     if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        hint = "，是否把经度和纬度写反了 (swapped?)" if -90 <= lng <= 90 and -180 <= lat <= 180 else ""
+        swapped = -90 <= lng <= 90 and -180 <= lat <= 180
+        hint = _("，是否把经度和纬度写反了？") if swapped else ""
         raise ValidationFailed(
-            f"经纬度超出范围{where}{hint} (out of range: lat -90..90, lng -180..180)", field="location"
+            _("经纬度超出范围（纬度 -90..90，经度 -180..180）") + where + hint, field="location"
         )
     return lat, lng
 
 
 def _outside_message() -> str:
-    return f"该位置不在{settings.YIMEN_DISTRICT_NAME}范围内 (outside the district)"
+    return _("该位置不在%(district)s范围内") % {"district": settings.YIMEN_DISTRICT_NAME}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from yimen.common.errors import NotFound, ValidationFailed
 from yimen.places.geojson import feature_collection
@@ -30,8 +31,8 @@ def division_by_code(code: str, *, level: int | None = None, field: str = "code"
     try:
         return qs.get(code=str(code).strip())
     except Division.DoesNotExist:
-        what = Level(level).label if level else "区划"
-        raise NotFound(f"未找到{what} {code} (division not found)", field=field) from None
+        what = Level(level).label if level else _("区划")
+        raise NotFound(_("未找到%(what)s %(code)s") % {"what": what, "code": code}, field=field) from None
 
 
 def divisions(
@@ -41,7 +42,7 @@ def divisions(
     qs = Division.objects.defer("geometry").select_related("parent")
     if level is not None:
         if level not in Level.values:
-            raise ValidationFailed(f"层级应为 {Level.values} 之一 (level must be 1-5)", field="level")
+            raise ValidationFailed(_("层级应为 %(values)s 之一") % {"values": Level.values}, field="level")
         qs = qs.filter(level=level)
     if parent_code:
         qs = qs.filter(parent=division_by_code(parent_code, field="parent"))
@@ -102,7 +103,9 @@ def departments(*, kind: str | None = None) -> QuerySet[Department]:
     qs = Department.objects.select_related("division")
     if kind:
         if kind not in Department.Kind.values:
-            raise ValidationFailed(f"部门类型应为 {Department.Kind.values} 之一 (unknown kind)", field="kind")
+            raise ValidationFailed(
+                _("部门类型应为 %(values)s 之一") % {"values": Department.Kind.values}, field="kind"
+            )
         qs = qs.filter(kind=kind)
     return qs.order_by("kind", "code")
 
@@ -111,7 +114,7 @@ def department_by_code(code: str) -> Department:
     try:
         return Department.objects.select_related("division").get(code=str(code).strip())
     except Department.DoesNotExist:
-        raise NotFound(f"未找到部门 {code} (department not found)", field="code") from None
+        raise NotFound(_("未找到部门 %(code)s") % {"code": code}, field="code") from None
 
 
 def street_office(street_code: str) -> Department:

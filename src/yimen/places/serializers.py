@@ -1,5 +1,6 @@
 """Input and output shapes of the places API. Divisions and departments are public information."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from yimen.places.models import Department, Division
@@ -55,7 +56,7 @@ class GridsQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if len(attrs) > 1:
-            raise serializers.ValidationError("village、area、street 只能给一个 (give at most one of them)")
+            raise serializers.ValidationError(_("village、area、street 只能给一个"))
         return attrs
 
 

@@ -5,19 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yimen.catalog import selectors as catalog
 from yimen.common.errors import NotFound
 
-LIFE_STAGE_ICONS = {
-    "birth": "👶",
-    "schooling": "🎒",
-    "employment": "💼",
-    "marriage_family": "💞",
-    "housing": "🏠",
-    "retirement": "🌅",
-    "elderly_care": "🧓",
-    "after_death": "🕯️",
+REVEAL_LABELS = {
+    "id_number": gettext_lazy("身份证号码"),
+    "name": gettext_lazy("姓名"),
+    "phone": gettext_lazy("电话"),
+    "birth_date": gettext_lazy("出生日期"),
+    "residence_address": gettext_lazy("地址"),
+    "household_number": gettext_lazy("户号"),
 }
 
 
@@ -27,7 +27,7 @@ def home(request):
         request,
         "portal/home.html",
         {
-            "stages": [(s, LIFE_STAGE_ICONS.get(s.code, "•")) for s in stages],
+            "stages": stages,
             "themes": catalog.themes(),
         },
     )
@@ -48,8 +48,8 @@ def stage(request, code: str):
         request,
         "portal/item_list.html",
         {
-            "heading": stages[code].name,
-            "crumb": "按人生阶段",
+            "heading": stages[code].display_name,
+            "crumb": _("按人生阶段"),
             "items": catalog.items_published(life_stage=code),
         },
     )
@@ -65,7 +65,7 @@ def department(request, code: str):
     if not names:
         raise Http404("no such department")
     return render(
-        request, "portal/item_list.html", {"heading": names[0].name, "crumb": "按部门", "items": items}
+        request, "portal/item_list.html", {"heading": names[0].name, "crumb": _("按部门"), "items": items}
     )
 
 
@@ -113,12 +113,13 @@ def registry_lookup(request):
         if ctx["id_number"]:
             ctx["person"] = registry.person_identify(user=request.user, id_number=ctx["id_number"])
         if request.method == "POST" and "reveal" in request.POST and ctx.get("person"):
-            ctx["revealed"] = registry_services.person_reveal(
+            revealed = registry_services.person_reveal(
                 actor=request.user,
                 person=ctx["person"],
                 fields=request.POST.getlist("fields"),
                 reason=request.POST.get("reason", ""),
             )
+            ctx["revealed"] = {REVEAL_LABELS.get(k, k): v for k, v in revealed.items()}
     except DomainError as exc:
         ctx["error"] = exc.message
     return render(request, "portal/registry_lookup.html", ctx)

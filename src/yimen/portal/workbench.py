@@ -11,6 +11,30 @@ from yimen.accounts import roles
 from yimen.common.workdays import uncovered_years
 
 
+def _event_tools(user) -> list[tuple[str, str, str]]:
+    """一网统管 pages the user's role opens (see yimen.events)."""
+    tools = []
+    if user.can(roles.EVENT_COMMAND):
+        tools.append(
+            (_("指挥中心"), reverse("events:board"), _("全区事件地图、待分拣、联合执法审批、派遣规则"))
+        )
+    if user.can(roles.EVENT_HANDLE):
+        tools.append((_("事件收件箱"), reverse("events:inbox"), _("实时接收派遣事件，签收、处置、退回")))
+    if user.can(roles.EVENT_REPORT_GRID):
+        tools.append((_("网格员上报"), reverse("events:report-grid"), _("手机定位、拍照上报巡查发现的问题")))
+    if user.can(roles.EVENT_REPORT_HOTLINE):
+        tools.append(
+            (_("12345 来电登记"), reverse("events:report-hotline"), _("登记来电反映的问题，立即派遣"))
+        )
+    if user.can(roles.EVENT_VIEW):
+        tools.append(
+            (_("事件统计"), reverse("events:stats"), _("办结率、按期率、平均用时、满意度、热点网格"))
+        )
+    if user.can(roles.EVENT_VIEW) and not user.can(roles.EVENT_COMMAND):
+        tools.append((_("事件一览"), reverse("events:board"), _("本辖区的事件地图与列表")))
+    return tools
+
+
 def workbench_context(user) -> dict:
     tools = []
     if user.can(roles.PERSON_VIEW):
@@ -21,6 +45,7 @@ def workbench_context(user) -> dict:
         tools.append(
             (_("事项目录(草稿)"), reverse("api-docs") + "#/catalog", _("本部门事项的草稿版本与发布"))
         )
+    tools.extend(_event_tools(user))
     if user.can(roles.LEDGER_VIEW):
         tools.append((_("防篡改留痕"), "/ledger/", _("最新签名检查点、按对象查询留痕、验证记录")))
     if user.is_staff:

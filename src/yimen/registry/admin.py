@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from yimen.common.masking import mask_id_number, mask_name
 from yimen.registry.models import Enterprise, FullRead, Household, Person
@@ -14,11 +15,11 @@ class PersonAdmin(admin.ModelAdmin):
     raw_id_fields = ["residence_division", "hukou_division", "household"]
     show_full_result_count = False
 
-    @admin.display(description="姓名")
+    @admin.display(description=_("姓名"))
     def masked_name(self, obj):
         return mask_name(obj.name)
 
-    @admin.display(description="公民身份号码")
+    @admin.display(description=_("公民身份号码"))
     def masked_id(self, obj):
         return mask_id_number(obj.id_number)
 

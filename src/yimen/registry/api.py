@@ -1,5 +1,6 @@
 """Registry REST API: masked by default, full values through a logged reveal."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.pagination import LimitOffsetPagination
@@ -85,9 +86,7 @@ class MeApi(APIView):
     @extend_schema(responses=PersonMaskedSerializer, summary="我的数据(脱敏) My record (masked)")
     def get(self, request):
         if not request.user.person_id:
-            raise NotFound(
-                "账号尚未关联自然人库记录，请完成实名核验 (account not linked to a verified person)"
-            )
+            raise NotFound(_("账号尚未关联自然人库记录，请完成实名核验"))
         return Response(
             PersonMaskedSerializer(selectors.person_get(user=request.user, pk=request.user.person_id)).data
         )
@@ -99,7 +98,7 @@ class MyReadsApi(APIView):
     @extend_schema(responses=FullReadSerializer(many=True), summary="谁查看了我的数据 Who read my data")
     def get(self, request):
         if not request.user.person_id:
-            raise NotFound("账号尚未关联自然人库记录 (account not linked to a person)")
+            raise NotFound(_("账号尚未关联自然人库记录"))
         person = selectors.person_get(user=request.user, pk=request.user.person_id)
         return Response(
             FullReadSerializer(

@@ -7,6 +7,7 @@ any person by exact ID number, because any general window accepts any applicant.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
 from yimen.accounts.scope import scope_by_division
@@ -20,7 +21,7 @@ _PERSON_RELATED = ("residence_division", "hukou_division", "household")
 
 def persons_visible(user) -> QuerySet[Person]:
     if not user.can(roles.PERSON_VIEW):
-        raise PermissionDenied("无权查看自然人库 (no permission to view the person library)")
+        raise PermissionDenied(_("无权查看自然人库"))
     qs = Person.objects.select_related(*_PERSON_RELATED)
     return scope_by_division(user, qs, via="residence_division")
 
@@ -31,7 +32,7 @@ def person_get(*, user, pk: int) -> Person:
     try:
         return persons_visible(user).get(pk=pk)
     except Person.DoesNotExist:
-        raise NotFound("未找到该自然人 (person not found)") from None
+        raise NotFound(_("未找到该自然人")) from None
 
 
 def person_identify(*, user, id_number: str) -> Person:
@@ -44,16 +45,12 @@ def person_identify(*, user, id_number: str) -> Person:
     try:
         return qs.get(id_number=number)
     except Person.DoesNotExist:
-        raise NotFound(
-            "自然人库中无此身份证号码 (no person with this ID number)", field="id_number"
-        ) from None
+        raise NotFound(_("自然人库中无此身份证号码"), field="id_number") from None
 
 
 def persons_search(*, user, name: str = "", division_code: str = "", id_number: str = "") -> QuerySet[Person]:
     if not (name or division_code or id_number):
-        raise ValidationFailed(
-            "请至少提供姓名、区划或身份证号码之一 (give name, division or id_number)", field="name"
-        )
+        raise ValidationFailed(_("请至少提供姓名、区划或身份证号码之一"), field="name")
     if id_number:
         return Person.objects.filter(pk=person_identify(user=user, id_number=id_number).pk).select_related(
             *_PERSON_RELATED
@@ -66,7 +63,7 @@ def persons_search(*, user, name: str = "", division_code: str = "", id_number: 
             division = Division.objects.get(code=division_code)
         except Division.DoesNotExist:
             raise ValidationFailed(
-                f"未知区划代码 {division_code} (unknown division code)", field="division"
+                _("未知区划代码 %(code)s") % {"code": division_code}, field="division"
             ) from None
         if division.level >= Division.Level.VILLAGE:
             qs = qs.filter(residence_division=division)
@@ -77,7 +74,7 @@ def persons_search(*, user, name: str = "", division_code: str = "", id_number: 
 
 def enterprises_visible(user) -> QuerySet[Enterprise]:
     if not user.can(roles.ENTERPRISE_VIEW):
-        raise PermissionDenied("无权查看法人库 (no permission to view the enterprise library)")
+        raise PermissionDenied(_("无权查看法人库"))
     qs = Enterprise.objects.select_related("division", "legal_representative")
     return scope_by_division(user, qs, via="division")
 
@@ -88,7 +85,7 @@ def enterprise_get(*, user, pk: int) -> Enterprise:
     try:
         return enterprises_visible(user).get(pk=pk)
     except Enterprise.DoesNotExist:
-        raise NotFound("未找到该法人 (enterprise not found)") from None
+        raise NotFound(_("未找到该法人")) from None
 
 
 def enterprise_by_uscc(*, uscc: str) -> Enterprise:
@@ -98,11 +95,11 @@ def enterprise_by_uscc(*, uscc: str) -> Enterprise:
             uscc=normalize_uscc(uscc)
         )
     except Enterprise.DoesNotExist:
-        raise NotFound("法人库中无此统一社会信用代码 (no enterprise with this USCC)", field="uscc") from None
+        raise NotFound(_("法人库中无此统一社会信用代码"), field="uscc") from None
 
 
 def full_reads_of_person(*, user, person: Person) -> QuerySet[FullRead]:
     """Who read this person's full data: the person themself, or auditors."""
     if getattr(user, "person_id", None) != person.pk and not user.can(roles.LEDGER_VIEW):
-        raise PermissionDenied("只有本人或审计人员可查看查阅记录 (only the person or an auditor)")
+        raise PermissionDenied(_("只有本人或审计人员可查看查阅记录"))
     return FullRead.objects.filter(person=person).select_related("actor", "actor__department")

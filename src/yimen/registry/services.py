@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
 from yimen.common import audit
@@ -22,7 +23,7 @@ ENTERPRISE_FULL_FIELDS = ("legal_rep_id_number", "legal_rep_name", "legal_rep_ph
 def _clean_phone(phone: str) -> str:
     digits = "".join(ch for ch in (phone or "") if ch.isdigit() or ch == "-")
     if phone and not (7 <= len(digits.replace("-", "")) <= 13):
-        raise ValidationFailed(f"联系电话 {phone!r} 格式不正确 (phone number is malformed)", field="phone")
+        raise ValidationFailed(_("联系电话 “%(phone)s” 格式不正确") % {"phone": phone}, field="phone")
     return digits
 
 
@@ -43,11 +44,9 @@ def person_create(
     rid = parse_id_number(id_number)
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed("姓名不能为空 (name is required)", field="name")
+        raise ValidationFailed(_("姓名不能为空"), field="name")
     if Person.objects.filter(id_number=rid.number).exists():
-        raise ValidationFailed(
-            "该身份证号码已在自然人库中 (a person with this ID number exists)", field="id_number"
-        )
+        raise ValidationFailed(_("该身份证号码已在自然人库中"), field="id_number")
     person = Person.objects.create(
         id_number=rid.number,
         name=name,
@@ -69,7 +68,7 @@ def person_create(
 @transaction.atomic
 def person_record_death(*, person: Person, death_date: dt.date, actor=None) -> Person:
     if death_date < person.birth_date or death_date > dt.date.today():
-        raise ValidationFailed("死亡日期不合理 (death date out of range)", field="death_date")
+        raise ValidationFailed(_("死亡日期不合理"), field="death_date")
     person.status = Person.Status.DECEASED
     person.death_date = death_date
     person.save(update_fields=["status", "death_date", "updated_at"])
@@ -95,11 +94,9 @@ def enterprise_create(
 ) -> Enterprise:
     code = validate_uscc(normalize_uscc(uscc))
     if kind not in Enterprise.Kind.values:
-        raise ValidationFailed(f"未知企业类型 {kind!r} (unknown enterprise kind)", field="kind")
+        raise ValidationFailed(_("未知企业类型 “%(kind)s”") % {"kind": kind}, field="kind")
     if Enterprise.objects.filter(uscc=code).exists():
-        raise ValidationFailed(
-            "该统一社会信用代码已在法人库中 (an enterprise with this USCC exists)", field="uscc"
-        )
+        raise ValidationFailed(_("该统一社会信用代码已在法人库中"), field="uscc")
     enterprise = Enterprise.objects.create(
         uscc=code,
         name=name.strip(),
@@ -118,11 +115,12 @@ def enterprise_create(
 def _check_fields(fields: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
     fields = list(dict.fromkeys(fields))
     if not fields:
-        raise ValidationFailed("请指定要查看的字段 (name at least one field)", field="fields")
+        raise ValidationFailed(_("请指定要查看的字段"), field="fields")
     unknown = [f for f in fields if f not in allowed]
     if unknown:
         raise ValidationFailed(
-            f"不能查看字段 {', '.join(unknown)} (unknown field; allowed: {', '.join(allowed)})",
+            _("不能查看字段 %(unknown)s（可查看：%(allowed)s）")
+            % {"unknown": ", ".join(unknown), "allowed": ", ".join(allowed)},
             field="fields",
         )
     return fields
@@ -131,9 +129,7 @@ def _check_fields(fields: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
 def _check_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise ValidationFailed(
-            "请填写查阅事由(至少4个字) (state why you need the full value)", field="reason"
-        )
+        raise ValidationFailed(_("请填写查阅事由(至少4个字)"), field="reason")
     return reason[:200]
 
 
@@ -145,7 +141,7 @@ def person_reveal(*, actor, person: Person, fields: Iterable[str], reason: str) 
     own = getattr(actor, "person_id", None) == person.pk
     if not own:
         if not actor.can(roles.PERSON_READ_FULL):
-            raise PermissionDenied("无权查看完整个人信息 (no permission to read full personal data)")
+            raise PermissionDenied(_("无权查看完整个人信息"))
         selectors.person_get(user=actor, pk=person.pk)  # raises NotFound outside the actor's scope
     values = {
         "id_number": person.id_number,
@@ -171,7 +167,7 @@ def enterprise_reveal(*, actor, enterprise: Enterprise, fields: Iterable[str], r
     fields = _check_fields(fields, ENTERPRISE_FULL_FIELDS)
     reason = _check_reason(reason)
     if not actor.can(roles.ENTERPRISE_READ_FULL):
-        raise PermissionDenied("无权查看完整法定代表人信息 (no permission to read full personal data)")
+        raise PermissionDenied(_("无权查看完整法定代表人信息"))
     selectors.enterprise_get(user=actor, pk=enterprise.pk)
     rep = enterprise.legal_representative
     values = {

@@ -3,6 +3,8 @@ exception handler (400/403/404/409)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.request import Request
@@ -30,7 +32,7 @@ STAFF_TAGS = ["catalog staff 事项管理"]
 
 
 class CanViewDrafts(permissions.BasePermission):
-    message = "需要登录，并具有查看事项草稿的权限。"
+    message = _("需要登录，并具有查看事项草稿的权限。")
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -87,7 +89,7 @@ class ItemDraftCreateView(APIView):
     def post(self, request: Request, implementation_code: str) -> Response:
         item = ServiceItem.objects.filter(implementation_code=implementation_code).first()
         if item is None:
-            raise NotFound(f"事项 {implementation_code} 不存在。")
+            raise NotFound(gettext("事项 %(code)s 不存在。") % {"code": implementation_code})
         draft = services.item_version_create_draft(item=item, actor=request.user)
         return Response(
             DraftSerializer(selectors.item_version_for(request.user, draft.pk)).data,

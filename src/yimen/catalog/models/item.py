@@ -7,6 +7,7 @@ were filed under. The services in `yimen.catalog.services` are the only writers.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yimen.common.errors import Conflict
@@ -97,7 +98,7 @@ class ItemVersionQuerySet(models.QuerySet):
 
     def delete(self):
         if self.exclude(status=VersionStatus.DRAFT).exists():
-            raise Conflict("已发布或已停用的事项版本不能删除。")
+            raise Conflict(gettext("已发布或已停用的事项版本不能删除。"))
         return super().delete()
 
 
@@ -187,7 +188,7 @@ class ItemVersion(models.Model):
 
     def delete(self, *args, **kwargs):
         if self.status != VersionStatus.DRAFT:
-            raise Conflict("已发布或已停用的事项版本不能删除。")
+            raise Conflict(gettext("已发布或已停用的事项版本不能删除。"))
         return super().delete(*args, **kwargs)
 
     @property

@@ -6,6 +6,7 @@ The defaults give the embedded setup `make run` uses: SQLite under var/, debug o
 from pathlib import Path
 
 import dj_database_url
+from xstatic.pkg import leaflet as xstatic_leaflet
 
 from yimen.config.env import env, env_bool, env_list
 
@@ -30,6 +31,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "yimen.common",
     "yimen.places",
     "yimen.registry",
@@ -120,6 +123,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Leaflet for the maps, served from the installed xstatic-leaflet package (never copied into the repo).
+STATICFILES_DIRS = [("leaflet", xstatic_leaflet.BASE_DIR)]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -144,8 +149,17 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepartmentKindEnum": "yimen.places.models.Department.Kind",
         "ItemKindEnum": "yimen.catalog.models.item.ItemKind",
+        "CaseStatusEnum": "yimen.cases.models.case.Status",
+        "CaseChannelEnum": "yimen.cases.models.case.Channel",
+        "EventStatusEnum": "yimen.events.workflow.Status",
+        "EventChannelEnum": "yimen.events.models.Channel",
+        "EventReportChannelEnum": "yimen.events.api.serializers.REPORT_CHANNELS",
     },
 }
+
+# Background work (Django's tasks API via the django-tasks backport): the database backend, run by
+# `manage.py db_worker`; no broker needed.
+TASKS = {"default": {"BACKEND": env("YIMEN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 # Yimen's own settings.
 YIMEN_DISTRICT_CODE = env("YIMEN_DISTRICT_CODE", "440604")

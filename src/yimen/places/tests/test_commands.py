@@ -67,7 +67,7 @@ def test_locate_prints_grid_village_area_and_street():
 
 
 def test_locate_outside_fails():
-    with pytest.raises(CommandError, match="outside the district"):
+    with pytest.raises(CommandError, match="不在禅城区范围内"):
         run("locate", "23.2", "113.5")
-    with pytest.raises(CommandError, match="numbers"):
+    with pytest.raises(CommandError, match="应为数字"):
         run("locate", "north", "113.5")

@@ -12,7 +12,7 @@ from yimen.places.models import Division
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("reference")]
 
-OUTSIDE = "该位置不在禅城区范围内 (outside the district)"
+OUTSIDE = "该位置不在禅城区范围内"
 
 
 def grid_shapes() -> tuple[list[str], np.ndarray]:
@@ -65,11 +65,11 @@ def test_points_outside_the_district_are_refused(lat, lng):
 @pytest.mark.parametrize(
     ("lat", "lng", "text"),
     [
-        ("abc", 113.1, "numbers"),
-        (math.nan, 113.1, "finite"),
-        (95.0, 200.0, "out of range"),
-        (113.1, 23.03, "swapped"),
-        (None, 113.1, "numbers"),
+        ("abc", 113.1, "应为数字"),
+        (math.nan, 113.1, "有限数字"),
+        (95.0, 200.0, "超出范围"),
+        (113.1, 23.03, "写反"),
+        (None, 113.1, "应为数字"),
     ],
 )
 def test_malformed_coordinates_are_refused(lat, lng, text):
@@ -98,7 +98,7 @@ def test_locate_many_matches_locate_and_gives_none_outside():
         if where is not None:
             assert where == locator.locate(lat, lng)
     assert locator.locate_many([]) == []
-    with pytest.raises(ValidationFailed, match="point 1"):
+    with pytest.raises(ValidationFailed, match="第 1 个点"):
         locator.locate_many([(23.03, 113.11), ("x", 113.0)])
 
 

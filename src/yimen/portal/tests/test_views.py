@@ -22,8 +22,14 @@ def sample_catalog(db):
 def test_home_lists_the_eight_life_stages_and_themes(client: Client, sample_catalog):
     body = client.get("/").content.decode()
     for stage in ["出生", "入学", "就业", "婚育", "置业", "退休", "养老", "身后"]:
-        assert stage in body
+        assert f"<h3>{stage}</h3>" in body
     assert "我要开餐馆" in body
+
+
+def test_a_life_stage_page_is_headed_by_its_name_in_the_active_language(client: Client, sample_catalog):
+    assert "<h1>养老</h1>" in client.get("/stages/elderly_care/").content.decode()
+    english = client.get("/stages/elderly_care/", headers={"accept-language": "en"}).content.decode()
+    assert "<h1>Elderly care</h1>" in english
 
 
 def test_search_returns_a_fragment_for_htmx_and_a_page_without(client: Client, sample_catalog):
@@ -108,3 +114,16 @@ def test_language_switch_to_english(client: Client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
     assert response.status_code == 200
     assert b'lang="en"' in response.content
+
+
+def test_the_guide_of_an_online_item_links_to_the_online_application(client: Client, sample_catalog):
+    from yimen.catalog.models import ItemVersion
+
+    online = ItemVersion.objects.filter(status="published", online_depth=4).select_related("item").first()
+    code = online.item.implementation_code
+    body = client.get(f"/items/{code}/").content.decode()
+    assert f'href="/cases/apply/{code}/"' in body and "在线申请" in body
+    offline = (
+        ItemVersion.objects.filter(status="published", online_depth__lte=2).select_related("item").first()
+    )
+    assert "/cases/apply/" not in client.get(f"/items/{offline.item.implementation_code}/").content.decode()

@@ -55,6 +55,12 @@ class Command(BaseCommand):
 
             result = demo_load(scale=scale, seed=seed, progress=progress)
         demo_accounts_ensure()
+        from yimen.demo.cases import demo_cases_load
+
+        console.print(f"办件 cases: {demo_cases_load(scale=scale, seed=seed)}")
+        from yimen.demo.events import demo_events_load
+
+        console.print(f"事件 events: {demo_events_load(scale=scale, seed=seed)}")
         if result["already"]:
             console.print(
                 f"演示数据已存在 (demo world already loaded, scale={scale}): "
@@ -65,7 +71,12 @@ class Command(BaseCommand):
                 f"已加载演示数据 (loaded, scale={scale}): {result['persons']:,} persons, "
                 f"{result['enterprises']:,} enterprises in {result['seconds']:.1f} s"
             )
-        console.print(f"places: {places}  catalog: {catalog}")
+        console.print(
+            f"区划 places: {places['divisions']['streets']} streets/towns, {places['divisions']['villages']} villages, "
+            f"{places['departments']['district'] + places['departments']['street_offices']} departments, "
+            f"{places['grids']['areas']} areas, {places['grids']['grids']} grids"
+        )
+        console.print(f"事项目录 catalog: {catalog}")
 
     def _accounts(self, console: Console) -> None:
         from yimen.demo.accounts import DEMO_PASSWORD, demo_accounts_ensure
@@ -75,5 +86,5 @@ class Command(BaseCommand):
         table.add_column("role 角色")
         table.add_column("what 用途")
         for row in demo_accounts_ensure():
-            table.add_row(row["username"], row["role"], row["what"])
+            table.add_row(str(row["username"]), str(row["role"]), str(row["what"]))
         console.print(table)

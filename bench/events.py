@@ -1,0 +1,199 @@
+"""City governance events: report -> department live inbox latency, point-to-grid lookup, classification.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yimen .venv/bin/python bench/events.py --scale small
+
+Dispatch latency: reports go in through `event_report` (locate, classify, route, dispatch, ledger) at
+--rate per second for --seconds; a second thread holds the environment department's real inbox stream
+(the server-sent events view) open, and the latency of a report is from the moment it is handed to the
+service to the moment its row arrives on that stream. Targets: p99 <= 1 s at 50 reports/s for 60 s;
+point-to-grid <= 50 us per lookup. Prints JSON lines.
+"""
+
+import argparse
+import contextlib
+import random
+import threading
+import time
+
+from _setup import django_ready, emit, percentiles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", default="small", choices=["small", "full"])
+    parser.add_argument("--rate", type=float, default=50.0, help="reports per second")
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--lookups", type=int, default=200_000)
+    parser.add_argument("--workers", type=int, default=8, help="concurrent intake threads (like web workers)")
+    parser.add_argument("--skip-micro", action="store_true", help="only the dispatch latency")
+    args = parser.parse_args()
+    django_ready(scale=args.scale)
+
+    from yimen.places import locator, selectors
+
+    grids = list(selectors.grids().values_list("centroid_lat", "centroid_lng"))
+    from yimen.events.models import Event
+
+    # A new seed per run (the events already stored): a rerun must not report the same spots again, or
+    # its reports would be linked as duplicates of the last run's open events instead of dispatched.
+    rng = random.Random(Event.objects.count())
+    # Uniform over the district (points outside are dropped): duplicates within 50 m stay rare.
+    lats, lngs = [g[0] for g in grids], [g[1] for g in grids]
+    box = [
+        (rng.uniform(min(lats), max(lats)), rng.uniform(min(lngs), max(lngs))) for _ in range(args.lookups)
+    ]
+    points = [p for p, where in zip(box, locator.locate_many(box), strict=True) if where is not None]
+    if not args.skip_micro:
+        bench_locate(locator, points, len(grids))
+    texts = bench_classify(skip=args.skip_micro)
+    bench_dispatch(args, points, texts)
+
+
+def bench_locate(locator, points, grid_count: int) -> None:
+    def one(lat, lng):
+        # a jittered point just outside the district: a refusal is also a lookup
+        with contextlib.suppress(Exception):
+            locator.locate(lat, lng)
+
+    for lat, lng in points[:1000]:
+        one(lat, lng)
+    t0 = time.perf_counter()
+    for lat, lng in points:
+        one(lat, lng)
+    single = (time.perf_counter() - t0) / len(points) * 1e6
+    emit("events", "locate_us_per_point", single, "us", grids=grid_count, lookups=len(points))
+    t0 = time.perf_counter()
+    locator.locate_many(points)
+    many = len(points) / (time.perf_counter() - t0)
+    emit("events", "locate_many_points_per_s", many, "points/s", grids=grid_count, lookups=len(points))
+
+
+def bench_classify(*, skip: bool = False) -> list[str]:
+    from yimen.events.models import Subcategory
+    from yimen.events.services import classify_text
+
+    codes = list(Subcategory.objects.filter(department__code="HBJ").values_list("code", flat=True))
+    try:
+        from yimen.events.classifier import corpus_read
+
+        corpus = corpus_read()
+    except Exception:
+        corpus = {}
+    texts = [t for c in codes for t in corpus.get(c, [])] or ["祖庙路首层某汤粉店,后门窗口油烟直排扰民"]
+    if skip:
+        return texts
+    sample = (texts * (2000 // len(texts) + 1))[:2000]
+    classify_text(sample[0])  # load the model
+    t0 = time.perf_counter()
+    for text in sample:
+        classify_text(text)
+    emit(
+        "events",
+        "classify_texts_per_s",
+        len(sample) / (time.perf_counter() - t0),
+        "texts/s",
+        texts=len(sample),
+    )
+    return texts
+
+
+def bench_dispatch(args, points, texts) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from yimen.accounts.models import User
+    from yimen.common.errors import ValidationFailed
+    from yimen.events import selectors
+    from yimen.events.models import Channel
+    from yimen.events.services import event_report
+    from yimen.events.views import inbox_stream
+
+    settings.YIMEN_EVENTS_STREAM_SECONDS = 3600
+    handler = User.objects.select_related("department").get(username="handler_hb")
+    citizen = User.objects.get(username="citizen")
+    sent: dict[str, int] = {}
+    arrived: dict[str, int] = {}
+    stop = threading.Event()
+    ready = threading.Event()
+    cursor = selectors.last_history_id()
+
+    def consume():
+        # The department's open inbox: the real streaming view, reconnecting like EventSource does.
+        after = cursor
+        while not stop.is_set():
+            request = RequestFactory().get("/events/inbox/stream/", {"after": after})
+            request.user = handler
+            ready.set()
+            for chunk in inbox_stream(request).streaming_content:
+                now = time.perf_counter_ns()
+                text = chunk.decode() if isinstance(chunk, bytes) else chunk
+                if text.startswith("id: "):
+                    after = int(text[4 : text.index("\n")])
+                for part in text.split('id="ev-')[1:]:
+                    arrived.setdefault(part.split('"', 1)[0], now)
+                if stop.is_set():
+                    break
+        connection.close()
+
+    total = int(args.rate * args.seconds)
+    rng = random.Random(len(points))
+    jobs = [(points[rng.randrange(len(points))], rng.choice(texts)) for _ in range(total)]
+    counts = {"other": 0, "refused": 0}
+
+    def submit(job, accepted_ns: int):
+        (lat, lng), text = job
+        try:
+            report = event_report(channel=Channel.CITIZEN, text=text, lat=lat, lng=lng, reporter=citizen)
+        except ValidationFailed:  # a jittered point outside the district
+            counts["refused"] += 1
+            return
+        event = report.event
+        if report.duplicate or event.status != "dispatched" or event.department.code != "HBJ":
+            counts["other"] += 1
+            return
+        sent[event.number] = accepted_ns  # latency counts any wait for a free worker too
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    ready.wait(10)
+    time.sleep(0.5)
+    interval = 1.0 / args.rate
+    started = time.perf_counter()
+    futures = []
+    with ThreadPoolExecutor(max_workers=args.workers) as pool:
+        for i, job in enumerate(jobs):
+            delay = started + i * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(submit, job, time.perf_counter_ns()))
+    elapsed = time.perf_counter() - started
+    for future in futures:
+        future.result()  # an unexpected error fails the bench instead of hiding in a thread
+    deadline = time.perf_counter() + 10
+    while time.perf_counter() < deadline and not set(sent) <= set(arrived):
+        time.sleep(0.05)
+    stop.set()
+    latencies = [arrived[n] - t for n, t in sent.items() if n in arrived]
+    extra = {
+        "reports": total,
+        "dispatched_to_hbj": len(sent),
+        "triage_duplicate_or_other_department": counts["other"],
+        "refused_outside": counts["refused"],
+        "missing": len(sent) - len(latencies),
+        "offered_rate": args.rate,
+        "achieved_rate": round(total / elapsed, 1),
+        "seconds": round(elapsed, 1),
+        "workers": args.workers,
+    }
+    if len(latencies) < 2:
+        emit("events", "report_to_inbox_measured", len(latencies), "reports", **extra)
+        return
+    for k, v in percentiles(latencies).items():
+        emit("events", f"report_to_inbox_{k}", v, "ms", **extra)
+
+
+if __name__ == "__main__":
+    main()

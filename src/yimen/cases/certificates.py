@@ -1,0 +1,100 @@
+"""How a certificate looks outside the database: its public verification URL as a QR code (SVG for
+pages, PNG for the PDF) and a printable PDF with a CJK font found on the system."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+
+from yimen.common.masking import mask_id_number, mask_name
+
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+
+
+def verify_path(cert) -> str:
+    return reverse("cases:certificate_verify", args=[cert.verify_token])
+
+
+def verify_url(cert, request=None) -> str:
+    path = verify_path(cert)
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return getattr(settings, "YIMEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code (error correction M) for a page."""
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#1a1a1a")
+
+
+def holder_label(cert) -> tuple[str, str]:
+    """(name, identity) of the holder, masked: a public page must not show personal data in full."""
+    if cert.holder_person_id:
+        p = cert.holder_person
+        return mask_name(p.name), mask_id_number(p.id_number)
+    e = cert.holder_enterprise
+    return e.name, e.uscc[:8] + "******" + e.uscc[-4:]
+
+
+@cache
+def cjk_font() -> str | None:
+    path = getattr(settings, "YIMEN_CJK_FONT", "")
+    for candidate in (path, *CJK_FONTS):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def certificate_pdf(cert, *, url: str) -> bytes:
+    """A one-page A5 PDF: name, number, holder (masked), issuer, dates, QR code to the verification page.
+    Raises RuntimeError when no CJK font is installed (the page view then offers the print page)."""
+    from fpdf import FPDF
+
+    font = cjk_font()
+    if font is None:
+        raise RuntimeError("no CJK font found; set YIMEN_CJK_FONT")
+    pdf = FPDF(orientation="landscape", format=(148, 210))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.add_font("cjk", fname=font, collection_font_number=2 if font.endswith(".ttc") else 0)
+    pdf.set_draw_color(170, 30, 30)
+    pdf.set_line_width(1.2)
+    pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
+    pdf.set_font("cjk", size=22)
+    pdf.set_xy(8, 18)
+    pdf.cell(pdf.w - 16, 12, cert.name, align="C")
+    name, identity = holder_label(cert)
+    rows = [
+        ("证照编号", cert.number),
+        ("持证主体", name),
+        ("证件号码", identity),
+        ("发证机关", cert.issuer.name),
+        ("发证日期", cert.issued_on.isoformat()),
+        ("有效期至", cert.valid_until.isoformat() if cert.valid_until else "长期"),
+        ("状态", cert.get_state_display()),
+    ]
+    pdf.set_font("cjk", size=12)
+    y = 40
+    for label, value in rows:
+        pdf.set_xy(20, y)
+        pdf.cell(30, 8, label)
+        pdf.cell(100, 8, str(value))
+        y += 10
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=6, border=2)
+    png.seek(0)
+    pdf.image(png, x=pdf.w - 62, y=42, w=44, h=44)
+    pdf.set_font("cjk", size=8)
+    pdf.set_xy(pdf.w - 70, 88)
+    pdf.multi_cell(60, 4, "扫码核验真伪\n" + url, align="C")
+    return bytes(pdf.output())

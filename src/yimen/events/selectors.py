@@ -1,0 +1,284 @@
+"""Reads of events that pages, the API and Open311 share, each limited to what the viewer may see.
+
+Scope: citizens see the events they reported; department handlers their department's events (and
+those where their department has a joint task); grid workers, hotline operators and the command centre
+the events in their division subtree (everything when they have no division).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from yimen.accounts import roles
+from yimen.common.errors import NotFound
+from yimen.common.masking import mask_name, mask_phone
+from yimen.events.models import Category, Event, HistoryEntry, JointRequest, Report, RoutingRule, Subcategory
+from yimen.events.workflow import INBOX_STATES, OPEN_STATES, Status
+
+
+def _base() -> QuerySet[Event]:
+    return Event.objects.select_related("subcategory__category", "department", "street", "village", "grid")
+
+
+def events_visible(user) -> QuerySet[Event]:
+    qs = _base()
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if not user.can(roles.EVENT_VIEW):
+        return qs.filter(reports__reporter=user).distinct()
+    if user.can(roles.EVENT_HANDLE) and not user.can(roles.EVENT_COMMAND):
+        if user.department_id is None:
+            return qs.none()
+        qs = qs.filter(Q(department_id=user.department_id) | Q(joint_tasks__department_id=user.department_id))
+        qs = qs.distinct()
+    if user.division_id is not None:
+        qs = qs.filter(grid__path__startswith=user.division.path)
+    return qs
+
+
+def event_for(user, number: str) -> Event:
+    """One event the user may see; NotFound otherwise (no hint that it exists)."""
+    event = events_visible(user).filter(number=str(number).strip()).first()
+    if event is None:
+        raise NotFound(_("未找到事件 (event not found)"), field="event")
+    return event
+
+
+def events_filtered(
+    user,
+    *,
+    status: str = "",
+    category: str = "",
+    department: str = "",
+    division: str = "",
+    open_only: bool = False,
+) -> QuerySet[Event]:
+    qs = events_visible(user)
+    if status:
+        qs = qs.filter(status=status)
+    elif open_only:
+        qs = qs.filter(status__in=OPEN_STATES)
+    if category:
+        qs = qs.filter(subcategory__category__code=category)
+    if department:
+        qs = qs.filter(department__code=department)
+    if division:
+        qs = qs.filter(grid__path__contains=f"/{division}/")
+    return qs.order_by("-created_at", "-id")
+
+
+def inbox(user) -> QuerySet[Event]:
+    """The department's live inbox: dispatched to it and not yet closed, newest first."""
+    if user.department_id is None:
+        return Event.objects.none()
+    return (
+        _base()
+        .filter(
+            Q(department_id=user.department_id, status__in=INBOX_STATES)
+            | Q(joint_tasks__department_id=user.department_id, joint_tasks__done_at__isnull=True)
+        )
+        .distinct()
+        .order_by("-dispatched_at", "-id")
+    )
+
+
+def inbox_dispatches_after(department_id: int, after_id: int, *, since: dt.datetime | None = None):
+    """Dispatch history rows for the department with id > after_id (what the live stream pushes)."""
+    qs = HistoryEntry.objects.filter(
+        department_id=department_id, action__in=["dispatched", "joint_task"], id__gt=after_id
+    )
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    return qs.select_related("event__subcategory", "event__street", "event__village").order_by("id")
+
+
+def last_history_id() -> int:
+    return HistoryEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def triage_queue(user) -> QuerySet[Event]:
+    return events_visible(user).filter(status__in=[Status.TRIAGE, Status.RETURNED]).order_by("created_at")
+
+
+def joint_pending(user) -> QuerySet[JointRequest]:
+    visible = events_visible(user).values("pk")
+    return (
+        JointRequest.objects.filter(state=JointRequest.State.PENDING, event__in=visible)
+        .select_related("event", "lead")
+        .prefetch_related("assisting")
+    )
+
+
+def reports_of(user) -> QuerySet[Report]:
+    return Report.objects.filter(reporter=user).select_related("event__subcategory").order_by("-created_at")
+
+
+def report_by_token(token: str) -> Report:
+    report = (
+        Report.objects.select_related("event__subcategory", "event__department").filter(token=token).first()
+    )
+    if report is None or not token:
+        raise NotFound(_("未找到该回执 (receipt not found)"), field="token")
+    return report
+
+
+def reporter_masked(report: Report) -> dict:
+    """The reporter's name and phone as every page and API shows them."""
+    return {"name": mask_name(report.reporter_name), "phone": mask_phone(report.reporter_phone)}
+
+
+def routing_rules() -> QuerySet[RoutingRule]:
+    return RoutingRule.objects.select_related("category", "subcategory", "division", "department").order_by(
+        "position", "id"
+    )
+
+
+def categories() -> QuerySet[Category]:
+    return Category.objects.prefetch_related("subcategories").order_by("code")
+
+
+def subcategories() -> QuerySet[Subcategory]:
+    return Subcategory.objects.select_related("category", "department").order_by("code")
+
+
+def subcategory_by_code(code: str) -> Subcategory:
+    found = subcategories().filter(code=str(code)).first()
+    if found is None:
+        raise NotFound(_("未知的服务代码 (unknown service_code)"), field="service_code")
+    return found
+
+
+def map_points(qs: QuerySet[Event], limit: int = 2000) -> list[dict]:
+    """Open events as light map points for the command centre board."""
+    rows = qs.values_list("number", "lat", "lng", "status", "subcategory__name", "urgent")[:limit]
+    return [
+        {
+            "number": n,
+            "lat": lat,
+            "lng": lng,
+            "status": s,
+            "label": Status(s).label,
+            "name": name or "",
+            "urgent": urgent,
+        }
+        for n, lat, lng, s, name, urgent in rows
+    ]
+
+
+def closed_event_samples():
+    """(report text, confirmed subcategory code) of closed events: what the classifier retrains from.
+    A closed event's subcategory was confirmed by the department that handled it."""
+    return (
+        Report.objects.filter(event__status=Status.CLOSED, event__subcategory__isnull=False)
+        .values_list("text", "event__subcategory__code")
+        .order_by("id")
+        .iterator(chunk_size=5000)
+    )
+
+
+def statistics(user, *, since: dt.datetime, street: str = "") -> dict:
+    """Closure rate (办结率), on-time rate, average minutes to dispatch/acknowledge/close, satisfaction,
+    by category, department and street, and the hot-spot grids, for events reported since `since`.
+
+    One grouped scan (subcategory x department x street, a few thousand rows at most) gives every table:
+    sums and counts add up across groups, averages are divided at the end."""
+    from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
+
+    from yimen.places.models import Department, Division
+
+    qs = events_visible(user).filter(created_at__gte=since).order_by()
+    if street:
+        qs = qs.filter(street__code=street)
+
+    def span(a: str, b: str):
+        return Sum(ExpressionWrapper(F(b) - F(a), output_field=DurationField()))
+
+    groups = qs.values("subcategory_id", "department_id", "street_id").annotate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(status=Status.CLOSED)),
+        on_time=Count("id", filter=Q(status=Status.CLOSED, resolved_at__date__lte=F("resolve_due"))),
+        n_dispatch=Count("dispatched_at"),
+        n_acknowledge=Count("acknowledged_at"),
+        n_close=Count("closed_at"),
+        to_dispatch=span("created_at", "dispatched_at"),
+        to_acknowledge=span("dispatched_at", "acknowledged_at"),
+        to_close=span("created_at", "closed_at"),
+    )
+    categories = dict(Subcategory.objects.values_list("pk", "category_id"))
+    names = {
+        "category": dict(Category.objects.values_list("pk", "name")),
+        "department": dict(Department.objects.values_list("pk", "name")),
+        "street": dict(Division.objects.filter(level=Division.Level.STREET).values_list("pk", "name")),
+    }
+    tables: dict[str, dict] = {"overall": {}, "category": {}, "department": {}, "street": {}}
+    for row in groups:
+        keys = {
+            "overall": None,
+            "category": categories.get(row["subcategory_id"]),
+            "department": row["department_id"],
+            "street": row["street_id"],
+        }
+        for table, key in keys.items():
+            acc = tables[table].setdefault(key, _Tally())
+            acc.add(row)
+    ratings = Report.objects.filter(created_at__gte=since, rating__isnull=False)
+    if street or user.division_id or not user.can(roles.EVENT_COMMAND):
+        ratings = ratings.filter(event__in=qs.values("pk"))  # a narrower scope: only its events' reports
+    top = list(qs.values("grid_id").annotate(total=Count("id")).order_by("-total", "grid_id")[:20])
+    grid_rows = Division.objects.filter(pk__in=[t["grid_id"] for t in top]).select_related("parent")
+    by_grid = {g.pk: g for g in grid_rows}
+    hot = [
+        {
+            "grid__code": by_grid[t["grid_id"]].code,
+            "grid__name": by_grid[t["grid_id"]].name,
+            "grid__centroid_lat": by_grid[t["grid_id"]].centroid_lat,
+            "grid__centroid_lng": by_grid[t["grid_id"]].centroid_lng,
+            "village__name": by_grid[t["grid_id"]].parent.name,
+            "total": t["total"],
+        }
+        for t in top
+        if t["grid_id"] in by_grid
+    ]
+
+    def listing(table: str) -> list[dict]:
+        rows = [acc.result(key=key, name=names[table].get(key)) for key, acc in tables[table].items()]
+        return sorted(rows, key=lambda r: -r["total"])
+
+    overall = tables["overall"].get(None, _Tally()).result(key=None, name="")
+    return {
+        "overall": overall,
+        "satisfaction": ratings.aggregate(avg=Avg("rating"), n=Count("id")),
+        "by_category": listing("category"),
+        "by_department": listing("department"),
+        "by_street": listing("street"),
+        "hot_spots": hot,
+    }
+
+
+class _Tally:
+    FIELDS = ("total", "closed", "on_time", "n_dispatch", "n_acknowledge", "n_close")
+    SPANS = (("to_dispatch", "n_dispatch"), ("to_acknowledge", "n_acknowledge"), ("to_close", "n_close"))
+
+    def __init__(self):
+        self.counts = dict.fromkeys(self.FIELDS, 0)
+        self.spans = {name: dt.timedelta(0) for name, _n in self.SPANS}
+
+    def add(self, row: dict) -> None:
+        for field in self.FIELDS:
+            self.counts[field] += row[field] or 0
+        for name, _n in self.SPANS:
+            if row[name] is not None:
+                self.spans[name] += row[name]
+
+    def result(self, *, key, name) -> dict:
+        c = self.counts
+        out = {"key": key, "name": name, "total": c["total"], "closed": c["closed"], "on_time": c["on_time"]}
+        out["closure_rate"] = round(100 * c["closed"] / c["total"], 1) if c["total"] else None
+        out["on_time_rate"] = round(100 * c["on_time"] / c["closed"], 1) if c["closed"] else None
+        for span, count in self.SPANS:
+            n = c[count]
+            out[f"{span}_minutes"] = round(self.spans[span].total_seconds() / 60 / n, 1) if n else None
+        return out

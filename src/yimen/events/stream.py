@@ -1,0 +1,58 @@
+"""The department inbox's server-sent event stream: a plain Django streaming response.
+
+The browser opens it once with EventSource (no polling); each dispatch to the department arrives as
+one `event: dispatched` message whose data is the rendered inbox row. The stream ends after
+`YIMEN_EVENTS_STREAM_SECONDS` and the browser reconnects with Last-Event-ID, so nothing is missed.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.template.loader import render_to_string
+
+from yimen.events import live, selectors
+
+KEEPALIVE_SECONDS = 15.0
+
+
+def _cursor(request) -> int:
+    raw = request.headers.get("Last-Event-ID") or request.GET.get("after") or ""
+    try:
+        return max(int(raw), 0)
+    except ValueError:
+        return selectors.last_history_id()
+
+
+def inbox_response(request) -> StreamingHttpResponse:
+    department_id = request.user.department_id
+    after = _cursor(request)
+    lifetime = float(getattr(settings, "YIMEN_EVENTS_STREAM_SECONDS", 300))
+
+    def messages():
+        nonlocal after
+        started = last_sent = time.monotonic()
+        seen = live.generation()
+        yield "retry: 1000\n\n"
+        try:
+            while time.monotonic() - started < lifetime:
+                rows = list(selectors.inbox_dispatches_after(department_id, after))
+                for row in rows:
+                    after = row.pk
+                    html = render_to_string("events/_inbox_row.html", {"e": row.event, "live": True})
+                    data = "\n".join(f"data: {line}" for line in html.strip().splitlines())
+                    yield f"id: {row.pk}\nevent: dispatched\n{data}\n\n"
+                    last_sent = time.monotonic()
+                if time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+                    yield ": keep-alive\n\n"
+                    last_sent = time.monotonic()
+                seen = live.wait(seen)
+        except GeneratorExit:  # the browser went away
+            return
+
+    response = StreamingHttpResponse(messages(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
