@@ -98,3 +98,50 @@ def certificate_pdf(cert, *, url: str) -> bytes:
     pdf.set_xy(pdf.w - 70, 88)
     pdf.multi_cell(60, 4, "扫码核验真伪\n" + url, align="C")
     return bytes(pdf.output())
+
+
+def applicant_label(case) -> tuple[str, str]:
+    """(name, identity) of a case's applicant, masked as on a certificate."""
+    if case.applicant_person_id:
+        p = case.applicant_person
+        return mask_name(p.name), mask_id_number(p.id_number)
+    e = case.applicant_enterprise
+    return e.name, e.uscc[:8] + "******" + e.uscc[-4:]
+
+
+def result_document_pdf(case) -> bytes:
+    """The result of an approved case whose item gives a document (证明、批文、决定书), as a one-page A4
+    PDF: result name, case number, applicant (masked), department, decision date. Raises RuntimeError
+    when no CJK font is installed."""
+    from django.utils import timezone
+    from fpdf import FPDF
+
+    font = cjk_font()
+    if font is None:
+        raise RuntimeError("no CJK font found; set YIMEN_CJK_FONT")
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.add_font("cjk", fname=font, collection_font_number=2 if font.endswith(".ttc") else 0)
+    pdf.set_font("cjk", size=20)
+    pdf.set_xy(10, 24)
+    pdf.cell(pdf.w - 20, 12, case.version.result_name or case.version.name, align="C")
+    name, identity = applicant_label(case)
+    decided = timezone.localdate(case.decided_at).isoformat() if case.decided_at else ""
+    rows = [
+        ("办件编号", case.number),
+        ("办理事项", case.version.name),
+        ("申请人", name),
+        ("证件号码", identity),
+        ("办理部门", case.department.name),
+        ("办理结果", case.get_status_display()),
+        ("办结日期", decided),
+    ]
+    pdf.set_font("cjk", size=12)
+    y = 50
+    for label, value in rows:
+        pdf.set_xy(24, y)
+        pdf.cell(34, 8, label)
+        pdf.multi_cell(pdf.w - 70, 8, str(value))
+        y = max(y + 10, pdf.get_y() + 2)
+    return bytes(pdf.output())

@@ -22,6 +22,7 @@ from yimen.common.errors import DomainError, NotFound
 from yimen.ledger import selectors as ledger
 
 _RELATED = (
+    "item",  # the API's `item` field: without it every serialized case costs one more query
     "version",
     "version__item",
     "department",

@@ -60,7 +60,7 @@ def _form(schema: dict | None, rng: random.Random, day: dt.date) -> dict:
         kind = spec.get("type")
         if "enum" in spec:
             out[name] = rng.choice(spec["enum"])
-        elif spec.get("pattern") or name in ("id_number", "name", "uscc", "phone"):
+        elif spec.get("pattern") or name in ("id_number", "name", "uscc", "phone", "address"):
             continue  # filled from the registry, or left out
         elif kind == "integer":
             out[name] = max(int(spec.get("minimum", 1)), 1)

@@ -112,6 +112,7 @@ def registry_lookup(request):
     try:
         if ctx["id_number"]:
             ctx["person"] = registry.person_identify(user=request.user, id_number=ctx["id_number"])
+            ctx["sources"] = registry.field_sources(person=ctx["person"])[:50]  # 数据沉淀: from which case
         if request.method == "POST" and "reveal" in request.POST and ctx.get("person"):
             revealed = registry_services.person_reveal(
                 actor=request.user,

@@ -12,6 +12,7 @@ from yimen.common.errors import NotFound
 from yimen.registry import selectors, services
 from yimen.registry.serializers import (
     EnterpriseSerializer,
+    FieldSourceSerializer,
     FullReadSerializer,
     PersonMaskedSerializer,
     RevealInputSerializer,
@@ -105,6 +106,45 @@ class MyReadsApi(APIView):
                 selectors.full_reads_of_person(user=request.user, person=person), many=True
             ).data
         )
+
+
+class PersonSourcesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=FieldSourceSerializer(many=True),
+        summary="数据来源：哪些字段来自哪个办件 Which fields came from which case",
+    )
+    def get(self, request, pk: int):
+        person = selectors.person_get(user=request.user, pk=pk)
+        rows = selectors.field_sources(person=person).select_related("person")[:200]
+        return Response(FieldSourceSerializer(rows, many=True).data)
+
+
+class MySourcesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=FieldSourceSerializer(many=True), summary="我的数据来自哪些办件 Where my data came from"
+    )
+    def get(self, request):
+        if not request.user.person_id:
+            raise NotFound(_("账号尚未关联自然人库记录"))
+        person = selectors.person_get(user=request.user, pk=request.user.person_id)
+        rows = selectors.field_sources(person=person).select_related("person")[:200]
+        return Response(FieldSourceSerializer(rows, many=True).data)
+
+
+class EnterpriseSourcesApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=FieldSourceSerializer(many=True), summary="法人数据来源 Enterprise field sources"
+    )
+    def get(self, request, pk: int):
+        enterprise = selectors.enterprise_get(user=request.user, pk=pk)
+        rows = selectors.field_sources(enterprise=enterprise).select_related("enterprise")[:200]
+        return Response(FieldSourceSerializer(rows, many=True).data)
 
 
 class EnterpriseListApi(APIView):

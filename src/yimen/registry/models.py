@@ -170,3 +170,41 @@ class FullRead(models.Model):
 
     def __str__(self):
         return f"full read #{self.pk} by user {self.actor_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class FieldSource(models.Model):
+    """Where a registry field's current value came from (数据沉淀): one row per field a case changed.
+    The old value is kept only as a keyed digest; the new value's source is the case (`cases.case:<id>`)."""
+
+    person = models.ForeignKey(Person, models.CASCADE, null=True, blank=True, related_name="field_sources")
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, null=True, blank=True, related_name="field_sources"
+    )
+    field = models.CharField(_("字段"), max_length=32)
+    old_digest = models.CharField(_("原值摘要"), max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=64, db_index=True)
+    source_label = models.CharField(_("来源说明"), max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("数据来源")
+        verbose_name_plural = _("数据来源")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, enterprise__isnull=True)
+                | models.Q(person__isnull=True, enterprise__isnull=False),
+                name="field_source_one_subject",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.field} <- {self.source}"
+
+    def get_field_label(self) -> str:
+        model = Person if self.person_id else Enterprise
+        return str(model._meta.get_field(self.field).verbose_name)

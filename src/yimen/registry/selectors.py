@@ -14,21 +14,33 @@ from yimen.accounts.scope import scope_by_division
 from yimen.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yimen.common.identity import normalize_id_number, normalize_uscc
 from yimen.places.models import Division
-from yimen.registry.models import Enterprise, FullRead, Person
+from yimen.registry.models import Enterprise, FieldSource, FullRead, Person
 
 _PERSON_RELATED = ("residence_division", "hukou_division", "household")
+# A division row carries its boundary polygon (GeoJSON, kilobytes for a village); a person or enterprise
+# read never needs it, and fetching and decoding two polygons per lookup was most of its cost.
+_PERSON_DEFERRED = ("residence_division__geometry", "hukou_division__geometry")
+_ENTERPRISE_DEFERRED = ("division__geometry",)
+
+
+def _persons() -> QuerySet[Person]:
+    return Person.objects.select_related(*_PERSON_RELATED).defer(*_PERSON_DEFERRED)
+
+
+def _enterprises() -> QuerySet[Enterprise]:
+    return Enterprise.objects.select_related("division", "legal_representative").defer(*_ENTERPRISE_DEFERRED)
 
 
 def persons_visible(user) -> QuerySet[Person]:
     if not user.can(roles.PERSON_VIEW):
         raise PermissionDenied(_("无权查看自然人库"))
-    qs = Person.objects.select_related(*_PERSON_RELATED)
+    qs = _persons()
     return scope_by_division(user, qs, via="residence_division")
 
 
 def person_get(*, user, pk: int) -> Person:
     if getattr(user, "person_id", None) == pk:
-        return Person.objects.select_related(*_PERSON_RELATED).get(pk=pk)
+        return _persons().get(pk=pk)
     try:
         return persons_visible(user).get(pk=pk)
     except Person.DoesNotExist:
@@ -38,10 +50,7 @@ def person_get(*, user, pk: int) -> Person:
 def person_identify(*, user, id_number: str) -> Person:
     """Exact lookup by ID number. Clerks (PERSON_IDENTIFY) reach the whole district; others their scope."""
     number = normalize_id_number(id_number)
-    if user.can(roles.PERSON_IDENTIFY):
-        qs = Person.objects.select_related(*_PERSON_RELATED)
-    else:
-        qs = persons_visible(user)
+    qs = _persons() if user.can(roles.PERSON_IDENTIFY) else persons_visible(user)
     try:
         return qs.get(id_number=number)
     except Person.DoesNotExist:
@@ -52,9 +61,7 @@ def persons_search(*, user, name: str = "", division_code: str = "", id_number: 
     if not (name or division_code or id_number):
         raise ValidationFailed(_("请至少提供姓名、区划或身份证号码之一"), field="name")
     if id_number:
-        return Person.objects.filter(pk=person_identify(user=user, id_number=id_number).pk).select_related(
-            *_PERSON_RELATED
-        )
+        return _persons().filter(pk=person_identify(user=user, id_number=id_number).pk)
     qs = persons_visible(user)
     if name:
         qs = qs.filter(name=name.strip())
@@ -75,13 +82,13 @@ def persons_search(*, user, name: str = "", division_code: str = "", id_number: 
 def enterprises_visible(user) -> QuerySet[Enterprise]:
     if not user.can(roles.ENTERPRISE_VIEW):
         raise PermissionDenied(_("无权查看法人库"))
-    qs = Enterprise.objects.select_related("division", "legal_representative")
+    qs = _enterprises()
     return scope_by_division(user, qs, via="division")
 
 
 def enterprise_get(*, user, pk: int) -> Enterprise:
     if getattr(user, "enterprise_id", None) == pk:
-        return Enterprise.objects.select_related("division", "legal_representative").get(pk=pk)
+        return _enterprises().get(pk=pk)
     try:
         return enterprises_visible(user).get(pk=pk)
     except Enterprise.DoesNotExist:
@@ -91,9 +98,7 @@ def enterprise_get(*, user, pk: int) -> Enterprise:
 def enterprise_by_uscc(*, uscc: str) -> Enterprise:
     """Enterprise identity is public (工商公示): anyone may look an enterprise up by its code."""
     try:
-        return Enterprise.objects.select_related("division", "legal_representative").get(
-            uscc=normalize_uscc(uscc)
-        )
+        return _enterprises().get(uscc=normalize_uscc(uscc))
     except Enterprise.DoesNotExist:
         raise NotFound(_("法人库中无此统一社会信用代码"), field="uscc") from None
 
@@ -103,3 +108,13 @@ def full_reads_of_person(*, user, person: Person) -> QuerySet[FullRead]:
     if getattr(user, "person_id", None) != person.pk and not user.can(roles.LEDGER_VIEW):
         raise PermissionDenied(_("只有本人或审计人员可查看查阅记录"))
     return FullRead.objects.filter(person=person).select_related("actor", "actor__department")
+
+
+def field_sources(
+    *, person: Person | None = None, enterprise: Enterprise | None = None
+) -> QuerySet[FieldSource]:
+    """Which registry fields came from which case (数据沉淀), newest first. The caller has already read
+    `person`/`enterprise` through its scope (`person_get`, `enterprise_get`)."""
+    if person is not None:
+        return FieldSource.objects.filter(person=person)
+    return FieldSource.objects.filter(enterprise=enterprise)

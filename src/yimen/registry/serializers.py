@@ -4,7 +4,7 @@ the logged reveal endpoint."""
 from rest_framework import serializers
 
 from yimen.common.masking import mask_address, mask_id_number, mask_name, mask_phone
-from yimen.registry.models import Enterprise, FullRead, Person
+from yimen.registry.models import Enterprise, FieldSource, FullRead, Person
 
 
 class DivisionRefSerializer(serializers.Serializer):
@@ -88,3 +88,42 @@ class FullReadSerializer(serializers.ModelSerializer):
 
     def get_department(self, obj: FullRead) -> str:
         return obj.actor.department.name if obj.actor.department_id else ""
+
+
+_MASKS = {"phone": mask_phone, "residence_address": mask_address}
+
+
+def field_label(row: FieldSource) -> str:
+    return row.get_field_label()
+
+
+def current_masked(row: FieldSource, subject) -> str:
+    """The field's current value as anyone may see it: personal fields masked."""
+    value = str(getattr(subject, row.field, "") or "")
+    if row.person_id:
+        return _MASKS.get(row.field, mask_address)(value)
+    return value  # enterprise registration data is public (工商公示)
+
+
+class FieldSourceSerializer(serializers.ModelSerializer):
+    """Which field came from which case (数据沉淀). No values: the replaced one is only a digest inside
+    the record and is not sent; the current one is masked."""
+
+    label = serializers.SerializerMethodField()
+    current = serializers.SerializerMethodField(help_text="当前值(脱敏) current value, masked")
+    case_id = serializers.SerializerMethodField()
+    case_number = serializers.CharField(source="source_label")
+
+    class Meta:
+        model = FieldSource
+        fields = ["field", "label", "current", "source", "case_id", "case_number", "at", "ledger_index"]
+
+    def get_label(self, obj: FieldSource) -> str:
+        return field_label(obj)
+
+    def get_current(self, obj: FieldSource) -> str:
+        return current_masked(obj, obj.person if obj.person_id else obj.enterprise)
+
+    def get_case_id(self, obj: FieldSource) -> int | None:
+        kind, _, ref = obj.source.partition(":")
+        return int(ref) if kind == "cases.case" and ref.isdigit() else None

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yimen.accounts import roles
 from yimen.common import audit
@@ -14,7 +19,7 @@ from yimen.common.errors import PermissionDenied, ValidationFailed
 from yimen.common.identity import normalize_uscc, parse_id_number, validate_uscc
 from yimen.places.models import Division
 from yimen.registry import selectors
-from yimen.registry.models import Enterprise, FullRead, Household, Person
+from yimen.registry.models import Enterprise, FieldSource, FullRead, Household, Person
 
 PERSON_FULL_FIELDS = ("id_number", "name", "phone", "birth_date", "residence_address", "household_number")
 ENTERPRISE_FULL_FIELDS = ("legal_rep_id_number", "legal_rep_name", "legal_rep_phone")
@@ -186,3 +191,119 @@ def enterprise_reveal(*, actor, enterprise: Enterprise, fields: Iterable[str], r
     )
     FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
     return {f: values[f] for f in fields}
+
+
+# 数据沉淀: the fields an accepted case may update, and how each value is cleaned. Nothing else (names,
+# ID numbers, birth dates, household) is ever written from an application.
+_SOURCE = re.compile(r"^[a-z_]+\.[a-z_]+:[0-9A-Za-z_-]{1,40}$")
+
+
+def _clean_text(label: str, limit: int = 128):
+    def clean(value, field: str) -> str:
+        value = " ".join(str(value or "").split())
+        if not 2 <= len(value) <= limit:
+            raise ValidationFailed(
+                _("%(label)s应为2至%(limit)d个字") % {"label": label, "limit": limit}, field=field
+            )
+        return value
+
+    return clean
+
+
+def _clean_settled_phone(value, field: str) -> str:
+    value = str(value or "").strip()
+    try:
+        phone = _clean_phone(value)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.message, field=field) from None
+    if not phone:
+        raise ValidationFailed(_("联系电话不能为空"), field=field)
+    return phone
+
+
+PERSON_SETTLE_FIELDS = {
+    "phone": _clean_settled_phone,
+    "residence_address": _clean_text(gettext_lazy("居住地址")),
+}
+ENTERPRISE_SETTLE_FIELDS = {
+    "registered_address": _clean_text(gettext_lazy("住所")),
+    "industry": _clean_text(gettext_lazy("行业"), 64),
+}
+
+
+def value_digest(value) -> str:
+    """A keyed digest of a replaced value: shows that it changed without keeping what it was."""
+    return hmac.new(settings.SECRET_KEY.encode(), str(value or "").encode(), hashlib.sha256).hexdigest()
+
+
+def settle_clean(kind: str, fields: Mapping[str, object]) -> dict[str, str]:
+    """The cleaned values of `fields` for a person (`kind="person"`) or an enterprise; a ValidationFailed
+    names every bad field. Cases check an application's mapped fields with this before filing it."""
+    allowed = PERSON_SETTLE_FIELDS if kind == "person" else ENTERPRISE_SETTLE_FIELDS
+    cleaned, errors = {}, {}
+    for name, value in fields.items():
+        if name not in allowed:
+            errors.setdefault(name, []).append(_("该字段不能由办件更新：%(f)s") % {"f": name})
+            continue
+        try:
+            cleaned[name] = allowed[name](value, name)
+        except ValidationFailed as exc:
+            errors.setdefault(name, []).append(exc.message)
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], errors=errors)
+    return cleaned
+
+
+def _settle(obj, *, kind: str, fields: Mapping, source: str, source_label: str, actor) -> list[FieldSource]:
+    if not _SOURCE.match(source or ""):
+        raise ValidationFailed(_("数据来源格式不正确"), field="source")
+    cleaned = settle_clean(kind, fields)
+    model = type(obj)
+    obj = model.objects.select_for_update().get(pk=obj.pk)
+    changed = {f: v for f, v in cleaned.items() if getattr(obj, f) != v}
+    if not changed:
+        return []
+    rows = [
+        FieldSource(
+            **{kind: obj},
+            field=f,
+            old_digest=value_digest(getattr(obj, f)) if getattr(obj, f) else "",
+            source=source,
+            source_label=(source_label or "")[:64],
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+        for f in changed
+    ]
+    for f, v in changed.items():
+        setattr(obj, f, v)
+    obj.save(update_fields=[*changed, "updated_at"])
+    entry = audit.record(
+        kind=f"registry.{kind}.settle",
+        subject=obj,
+        actor=actor,
+        content={"fields": sorted(changed), "source": source},  # which fields, never their values
+    )
+    for row in rows:
+        row.ledger_index = entry.index
+    return FieldSource.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def person_settle(
+    *, person: Person, fields: Mapping[str, object], source: str, actor, source_label: str = ""
+) -> list[FieldSource]:
+    """数据沉淀: update whitelisted fields of a person from an accepted case, with one provenance row per
+    changed field (source e.g. `cases.case:42`). Bad data changes nothing; unchanged values write nothing."""
+    return _settle(
+        person, kind="person", fields=fields, source=source, source_label=source_label, actor=actor
+    )
+
+
+@transaction.atomic
+def enterprise_settle(
+    *, enterprise: Enterprise, fields: Mapping[str, object], source: str, actor, source_label: str = ""
+) -> list[FieldSource]:
+    """数据沉淀 for the enterprise library (住所, 行业), as `person_settle`."""
+    return _settle(
+        enterprise, kind="enterprise", fields=fields, source=source, source_label=source_label, actor=actor
+    )

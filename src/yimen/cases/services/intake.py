@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from jsonschema.validators import validator_for
 
 from yimen.accounts import roles
-from yimen.cases import deadlines, materials, procedures, workflow
+from yimen.cases import deadlines, materials, procedures, settle, workflow
 from yimen.cases.models import (
     Case,
     CaseMaterial,
@@ -194,6 +194,7 @@ def case_submit(
             )
     form = {**_prefill(version, person, enterprise), **dict(form_data or {})}
     _check_form(version, form)
+    settle.settle_check(version, form, person=person, enterprise=enterprise)
 
     now = deadlines.now()
     case = Case(
@@ -270,6 +271,7 @@ def case_accept(*, case: Case, actor, paper: Iterable[str] = ()) -> Case:
         for i, s in enumerate(procedures.procedure_for(case.version).steps)
     )
     case_transition(case, action="accept", actor=actor, content={"due": str(case.due_date)})
+    settle.case_settle(case, actor=actor)  # 数据沉淀: the applicant's record, with this case as source
     return case
 
 

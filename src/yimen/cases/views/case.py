@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yimen.accounts import roles
-from yimen.cases import deadlines, selectors, services, workflow
+from yimen.cases import certificates, deadlines, selectors, services, workflow
 from yimen.cases.models import MaterialState, Status
 from yimen.catalog import selectors as catalog
+from yimen.catalog.models.item import ResultType
 from yimen.common.errors import DomainError, NotFound
+from yimen.registry import selectors as registry
+from yimen.registry.serializers import current_masked, field_label
 
 
 @login_required
@@ -35,9 +38,30 @@ def queue(request):
     )
 
 
+def _my_sources(user) -> list[dict]:
+    """我的数据: which registry fields of mine (or my enterprise's) came from which case; values masked."""
+    rows = []
+    for subject, kind in ((user.person, "person"), (user.enterprise, "enterprise")):
+        if subject is None:
+            continue
+        for row in registry.field_sources(**{kind: subject})[:50]:
+            kind_, _sep, ref = row.source.partition(":")
+            rows.append(
+                {
+                    "label": field_label(row),
+                    "current": current_masked(row, subject),
+                    "case_id": int(ref) if kind_ == "cases.case" and ref.isdigit() else None,
+                    "case_number": row.source_label or row.source,
+                    "at": row.at,
+                }
+            )
+    return rows
+
+
 @login_required
 def mine(request):
-    """The applicant's cases and certificates, and a way into the online hall (find an item, apply)."""
+    """The applicant's cases and certificates, where their registry data came from (数据沉淀), and a way
+    into the online hall (find an item, apply)."""
     q = request.GET.get("q", "").strip()
     return render(
         request,
@@ -45,6 +69,7 @@ def mine(request):
         {
             "cases": selectors.cases_mine(request.user)[:200],
             "certificates": selectors.certificates_mine(request.user),
+            "sources": _my_sources(request.user),
             "q": q,
             "items": [v for v in catalog.items_search(q, limit=10) if v.online_depth >= 3] if q else [],
         },
@@ -99,10 +124,30 @@ def case_detail(request, pk: int):
             "certificate": getattr(case, "certificate", None)
             if case.status in (Status.APPROVED, Status.DELIVERED)
             else None,
+            "result_document": _has_result_document(case),
             "rating": getattr(case, "rating", None),
             "rateable": case.status in services.results.RATEABLE,
         },
     )
+
+
+def _has_result_document(case) -> bool:
+    return (
+        case.status in (Status.APPROVED, Status.DELIVERED)
+        and case.version.result_type == ResultType.DOCUMENT
+        and certificates.cjk_font() is not None
+    )
+
+
+@login_required
+def result_document(request, pk: int):
+    """Download the result document (证明、批文) of an approved case, for whoever may see the case."""
+    case = _case(request, pk)
+    if not _has_result_document(case):
+        raise Http404
+    response = HttpResponse(certificates.result_document_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
+    return response
 
 
 @login_required

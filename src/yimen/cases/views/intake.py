@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -41,6 +42,8 @@ def _form_fields(version) -> list[dict]:
                 "title": spec.get("title", name),
                 "type": spec.get("type", "string"),
                 "enum": spec.get("enum"),
+                # a multiple choice (array of an enum) is a group of checkboxes
+                "options": (spec.get("items") or {}).get("enum") if spec.get("type") == "array" else None,
                 "required": name in required,
             }
         )
@@ -53,6 +56,10 @@ def _form_data(post, version) -> dict:
         raw = post.get(f"form.{f['name']}", "")
         if f["type"] == "boolean":
             out[f["name"]] = raw == "on"
+        elif f["type"] == "array":
+            chosen = post.getlist(f"form.{f['name']}")
+            if chosen:
+                out[f["name"]] = chosen
         elif raw == "":
             continue
         elif f["type"] in ("integer", "number"):
@@ -180,3 +187,38 @@ def intake_items(request):
     return render(
         request, "cases/_item_choices.html", {"items": catalog.items_search(q, limit=12) if q else []}
     )
+
+
+@login_required
+def theme_intake(request, code: str):
+    """主题办 at a general window: identify the applicant, check the merged material list once, and file
+    and accept one sub-case per item of the theme in one step; each department then approves its own."""
+    _require(request, roles.CASE_INTAKE)
+    try:
+        detail = catalog.theme_detail(code)
+    except NotFound:
+        raise Http404 from None
+    params = request.POST if request.method == "POST" else request.GET
+    ctx = {"t": detail, "q": params, "materials": detail.materials, "checked": params.getlist("paper")}
+    if request.method == "POST":
+        paper = request.POST.getlist("paper")
+        try:
+            with transaction.atomic():
+                app = services.theme_submit(
+                    actor=request.user,
+                    theme=code,
+                    channel="window",
+                    id_number=request.POST.get("id_number", "").strip(),
+                    uscc=request.POST.get("uscc", "").strip(),
+                    materials={key: {"paper": True} for key in paper},
+                    idempotency_key=request.POST.get("idempotency_key", ""),
+                )
+                if app.accepted_at is None:  # an idempotent replay of an accepted one is just shown
+                    services.theme_accept(application=app, actor=request.user, paper=paper)
+        except DomainError as exc:
+            ctx["error"], ctx["errors"] = exc.message, exc.errors
+        else:
+            messages.success(request, _("主题办件 %(number)s 已受理") % {"number": app.number})
+            return redirect("cases:theme_detail", pk=app.pk)
+    ctx["idempotency_key"] = params.get("idempotency_key") or uuid.uuid4().hex
+    return render(request, "cases/theme_intake.html", ctx)
