@@ -18,22 +18,16 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from yimen.catalog.models.material import MaterialSource
+from yimen.common import files
 from yimen.common.errors import ValidationFailed
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-_MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
 
 
 def sniff(head: bytes) -> str | None:
     """The content type a file's first bytes prove, or None (PDF, JPEG and PNG only)."""
-    for magic, content_type in _MAGIC:
-        if head.startswith(magic):
-            return content_type
-    return None
+    found = files.sniff(head)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -54,8 +48,8 @@ def check_upload(fileobj, *, field: str = "file") -> CheckedFile:
     if hasattr(fileobj, "seek"):
         fileobj.seek(0)
     for chunk in fileobj.chunks() if hasattr(fileobj, "chunks") else iter(lambda: fileobj.read(65536), b""):
-        if len(head) < 16:
-            head += chunk[: 16 - len(head)]
+        if len(head) < files.HEAD_BYTES:
+            head += chunk[: files.HEAD_BYTES - len(head)]
         total += len(chunk)
         if total > MAX_UPLOAD_BYTES:
             raise ValidationFailed(_("文件超过 20 MB 上限 (file larger than 20 MB)"), field=field)

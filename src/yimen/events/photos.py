@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from yimen.common import files
 from yimen.common.errors import ValidationFailed
 
 MAX_PHOTOS = 4
-_SIGNATURES = ((b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
+_PHOTO_TYPES = {"image/jpeg", "image/png"}
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,10 @@ def photo_check(upload, *, field: str = "photos") -> CheckedPhoto:
         raise _too_big(limit, field)
     if not content:
         raise ValidationFailed(_("照片为空 (empty file)"), field=field)
-    for magic, content_type, extension in _SIGNATURES:
-        if content.startswith(magic):
-            return CheckedPhoto(content, content_type, extension, hashlib.sha256(content).hexdigest())
+    found = files.sniff(content)
+    if found and found[0] in _PHOTO_TYPES:
+        content_type, extension = found
+        return CheckedPhoto(content, content_type, extension, hashlib.sha256(content).hexdigest())
     raise ValidationFailed(_("只接受 JPEG 或 PNG 照片 (not a JPEG or PNG image)"), field=field)
 
 
