@@ -17,7 +17,6 @@ from rest_framework.views import APIView
 from yimen.cases import selectors, serializers, services
 from yimen.cases.certificates import holder_label
 from yimen.cases.deadlines import today
-from yimen.cases.models import Case
 
 TAGS = ["cases"]
 
@@ -55,8 +54,8 @@ class CaseListApi(APIView):
         data = serializers.SubmitIn(data=request.data)
         data.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "")
-        existed = bool(key) and Case.objects.filter(submitted_by=request.user, idempotency_key=key).exists()
         case = services.case_submit(actor=request.user, idempotency_key=key, **data.validated_data)
+        existed = case.replayed
         case = selectors.case_get(user=request.user, pk=case.pk) if not existed else case
         return Response(
             serializers.CaseOut(case, context={"request": request}).data,

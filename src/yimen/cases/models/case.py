@@ -72,6 +72,9 @@ class ThemeApplication(models.Model):
 
 
 class Case(models.Model):
+    # Set (not stored) by `services.case_submit` when an Idempotency-Key replay returns an earlier case.
+    replayed = False
+
     number = models.CharField(_("办件编号"), max_length=32, unique=True, null=True, blank=True)
     item = models.ForeignKey(
         "catalog.ServiceItem", models.PROTECT, related_name="cases", verbose_name=_("事项")

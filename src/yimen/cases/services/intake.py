@@ -172,6 +172,7 @@ def case_submit(
     if key:
         existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
         if existing is not None:
+            existing.replayed = True
             return existing
     if channel not in Channel.values:
         raise ValidationFailed(_("未知申请渠道 %(c)s") % {"c": channel}, field="channel")
@@ -224,7 +225,9 @@ def case_submit(
             case.save()
     except IntegrityError:
         if key:  # the same key raced us: the other request's case is the answer
-            return Case.objects.get(submitted_by=actor, idempotency_key=key)
+            existing = Case.objects.get(submitted_by=actor, idempotency_key=key)
+            existing.replayed = True
+            return existing
         raise
     case.number = f"{settings.YIMEN_DISTRICT_CODE}{timezone.localdate(now):%Y%m%d}{case.pk:07d}"
     case.save(update_fields=["number"])
