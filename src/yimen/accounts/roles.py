@@ -29,6 +29,8 @@ EVENT_REPORT_HOTLINE = "events.report.hotline"  # report a 12345 call
 EVENT_HANDLE = "events.event.handle"  # acknowledge, act, return, close (own department)
 EVENT_VERIFY = "events.event.verify"  # verify a handled event on site
 EVENT_COMMAND = "events.event.command"  # triage, dispatch, routing rules, joint enforcement approval
+NOTIFY_TEMPLATE_EDIT = "notify.template.edit"  # message templates (推送办 notifications)
+NOTIFY_CAMPAIGN_MANAGE = "notify.campaign.manage"  # create, start and follow campaigns to a recipient set
 
 _STAFF_BASE = {WORKBENCH, STAFF_DIRECTORY}
 
@@ -82,6 +84,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             CATALOG_PUBLISH,
             CATALOG_MANAGE_ALL,
             LEDGER_VIEW,
+            NOTIFY_TEMPLATE_EDIT,
+            NOTIFY_CAMPAIGN_MANAGE,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -22,6 +22,10 @@ urlpatterns = [
     path("open311/v2/", include("yimen.events.open311_urls")),
     path("events/", include("yimen.events.urls")),
     path("ledger/", include("yimen.ledger.urls")),
+    path("api/notify/", include("yimen.notify.api_urls")),
+    path("notify/", include("yimen.notify.urls")),
+    path("api/proactive/", include("yimen.proactive.api_urls")),
+    path("proactive/", include("yimen.proactive.urls")),
     path("accounts/", include("yimen.accounts.urls")),
     path("", include("yimen.portal.urls")),
 ]

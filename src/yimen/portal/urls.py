@@ -14,4 +14,9 @@ urlpatterns = [
     path("themes/<str:code>/", views.theme, name="theme"),
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/registry/", views.registry_lookup, name="registry_lookup"),
+    path(
+        "workbench/registry/persons/<int:pk>/lineage/",
+        views.registry_person_lineage,
+        name="registry_person_lineage",
+    ),
 ]

@@ -124,3 +124,35 @@ def registry_lookup(request):
     except DomainError as exc:
         ctx["error"] = exc.message
     return render(request, "portal/registry_lookup.html", ctx)
+
+
+@login_required
+def registry_person_lineage(request, pk: int):
+    """Where each of a person's values came from (数据血缘): the fused store's source, department, source
+    record and date, and the fields cases changed since (数据沉淀). Values masked, as on the lookup page."""
+    from yimen.accounts import roles
+    from yimen.registry import lineage
+    from yimen.registry import selectors as registry
+    from yimen.registry.models import Person
+
+    if not request.user.can(roles.PERSON_VIEW):
+        raise DjangoPermissionDenied
+    try:
+        person = registry.person_get(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404("no such person in scope") from None
+    by_field = {row.field: row for row in registry.field_lineage(person=person)}
+    rows = [
+        {
+            "label": Person._meta.get_field(field).verbose_name,
+            "current": lineage.masked_value(person, field),
+            "lineage": by_field.get(field),
+            "replaced": field in by_field and not lineage.is_current(by_field[field], person),
+        }
+        for field in lineage.PERSON_FIELDS
+    ]
+    return render(
+        request,
+        "portal/registry_person_lineage.html",
+        {"person": person, "rows": rows, "sources": registry.field_sources(person=person)[:50]},
+    )

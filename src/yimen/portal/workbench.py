@@ -45,6 +45,19 @@ def workbench_context(user) -> dict:
         tools.append(
             (_("事项目录(草稿)"), reverse("api-docs") + "#/catalog", _("本部门事项的草稿版本与发布"))
         )
+    if user.can(roles.PERSON_VIEW):
+        tools.append(
+            (_("标签画像"), reverse("proactive:tags"), _("标签定义、规则与人数，每人的标签及其依据"))
+        )
+        tools.append(
+            (
+                _("精准服务人群"),
+                reverse("proactive:segments"),
+                _("标签与区划组合圈定人群，实时计数，脱敏名单与留痕导出"),
+            )
+        )
+    if user.can(roles.NOTIFY_CAMPAIGN_MANAGE):
+        tools.append((_("推送活动"), reverse("notify:campaigns"), _("向人群推送消息，进度与送达统计")))
     tools.extend(_event_tools(user))
     if user.can(roles.LEDGER_VIEW):
         tools.append((_("防篡改留痕"), "/ledger/", _("最新签名检查点、按对象查询留痕、验证记录")))

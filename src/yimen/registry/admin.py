@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from yimen.common.masking import mask_id_number, mask_name
-from yimen.registry.models import Enterprise, FullRead, Household, Person
+from yimen.registry.models import Enterprise, FieldLineage, FullRead, FusionRun, Household, Person
 
 
 @admin.register(Person)
@@ -53,3 +53,34 @@ class FullReadAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by the fusion loader; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FusionRun)
+class FusionRunAdmin(_ReadOnlyAdmin):
+    list_display = ["pk", "started_at", "finished_at", "status", "out_dir", "actor", "ledger_index"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in FusionRun._meta.fields]
+
+
+@admin.register(FieldLineage)
+class FieldLineageAdmin(_ReadOnlyAdmin):
+    """Ids, not names, for the subject: a lineage list must not show personal data."""
+
+    list_display = ["pk", "person_id", "enterprise_id", "field", "source", "department", "as_of", "loaded_at"]
+    # No list filters or search: on ~7 rows per person their SELECT DISTINCT and scans would be slow.
+    readonly_fields = [f.name for f in FieldLineage._meta.fields]
+    raw_id_fields = ["person", "enterprise", "run"]
+    show_full_result_count = False

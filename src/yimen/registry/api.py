@@ -9,9 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yimen.common.errors import NotFound
-from yimen.registry import selectors, services
+from yimen.registry import lineage, selectors, services
 from yimen.registry.serializers import (
     EnterpriseSerializer,
+    FieldLineageSerializer,
     FieldSourceSerializer,
     FullReadSerializer,
     PersonMaskedSerializer,
@@ -194,3 +195,30 @@ class EnterpriseRevealApi(APIView):
         return Response(
             services.enterprise_reveal(actor=request.user, enterprise=enterprise, **data.validated_data)
         )
+
+
+class PersonLineageApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=FieldLineageSerializer(many=True),
+        summary="数据血缘：各字段来自哪个部门的哪条记录 Where each field came from in the fused store",
+    )
+    def get(self, request, pk: int):
+        person = selectors.person_get(user=request.user, pk=pk)
+        rows = lineage.lineage_ordered(selectors.field_lineage(person=person), lineage.PERSON_FIELDS)
+        return Response(FieldLineageSerializer(rows, many=True, context={"subject": person}).data)
+
+
+class EnterpriseLineageApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses=FieldLineageSerializer(many=True), summary="法人数据血缘 Enterprise field lineage"
+    )
+    def get(self, request, pk: int):
+        enterprise = selectors.enterprise_get(user=request.user, pk=pk)
+        rows = lineage.lineage_ordered(
+            selectors.field_lineage(enterprise=enterprise), lineage.ENTERPRISE_FIELDS
+        )
+        return Response(FieldLineageSerializer(rows, many=True, context={"subject": enterprise}).data)

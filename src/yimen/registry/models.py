@@ -208,3 +208,100 @@ class FieldSource(models.Model):
     def get_field_label(self) -> str:
         model = Person if self.person_id else Enterprise
         return str(model._meta.get_field(self.field).verbose_name)
+
+
+class FusionRun(models.Model):
+    """One load of a fusion output (融合库 -> 自然人库/法人库) into the registry: which files, what changed,
+    who ran it. `registry.fusion_load.fused_load` writes it; the ledger entry of the load points here."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("加载中")
+        FINISHED = "finished", _("已完成")
+        FAILED = "failed", _("失败")
+
+    out_dir = models.CharField(_("融合输出目录"), max_length=500)
+    run_digest = models.CharField(_("run.json 摘要"), max_length=64)
+    persons_digest = models.CharField(_("persons.parquet 摘要"), max_length=64)
+    enterprises_digest = models.CharField(_("enterprises.parquet 摘要"), max_length=64, blank=True)
+    summary = models.JSONField(_("融合运行概要"), default=dict, blank=True)
+    counts = models.JSONField(_("加载统计"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("融合加载")
+        verbose_name_plural = _("融合加载")
+
+    def __str__(self):
+        return f"fusion load #{self.pk} ({self.status})"
+
+
+class FieldLineage(models.Model):
+    """Where a registry field's value came from in the fused store (血缘): the winning source, its
+    department, the source record and the extract date. One current row per subject and field, updated in
+    place when a later load brings another value or source. The value itself is kept only as a keyed
+    digest (`services.value_digest`): it tells whether the registry still holds what fusion loaded."""
+
+    # The unique constraints below lead with the subject, so they serve lookups by person/enterprise; a
+    # separate FK index on ~7 rows per person would only double the table's index size.
+    person = models.ForeignKey(
+        Person, models.CASCADE, null=True, blank=True, related_name="lineage", db_index=False
+    )
+    enterprise = models.ForeignKey(
+        Enterprise, models.CASCADE, null=True, blank=True, related_name="lineage", db_index=False
+    )
+    field = models.CharField(_("字段"), max_length=32)
+    value_digest = models.CharField(_("值摘要"), max_length=64)
+    source = models.CharField(_("来源"), max_length=64)
+    department = models.CharField(_("来源部门"), max_length=64, blank=True)
+    record_id = models.CharField(_("来源记录"), max_length=64, blank=True)
+    as_of = models.DateField(_("数据日期"), null=True, blank=True)
+    conflicts = models.PositiveSmallIntegerField(_("冲突值个数"), default=0)
+    run = models.ForeignKey(FusionRun, models.PROTECT, related_name="+", db_index=False)
+    loaded_at = models.DateTimeField(_("加载时间"))
+
+    DERIVED_PREFIX = "derived:"  # e.g. `derived:id_number`: gender and birth date read from the ID number
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("数据血缘")
+        verbose_name_plural = _("数据血缘")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, enterprise__isnull=True)
+                | models.Q(person__isnull=True, enterprise__isnull=False),
+                name="field_lineage_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "field"],
+                condition=models.Q(person__isnull=False),
+                name="field_lineage_person_field",
+            ),
+            models.UniqueConstraint(
+                fields=["enterprise", "field"],
+                condition=models.Q(enterprise__isnull=False),
+                name="field_lineage_enterprise_field",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.field} <- {self.source}:{self.record_id}"
+
+    @property
+    def derived_from(self) -> str:
+        """The field this value was derived from (`id_number`), or "" for a value a source supplied."""
+        return (
+            self.source.removeprefix(self.DERIVED_PREFIX)
+            if self.source.startswith(self.DERIVED_PREFIX)
+            else ""
+        )
+
+    def get_field_label(self) -> str:
+        model = Person if self.person_id else Enterprise
+        return str(model._meta.get_field(self.field).verbose_name)

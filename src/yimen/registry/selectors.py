@@ -14,7 +14,7 @@ from yimen.accounts.scope import scope_by_division
 from yimen.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yimen.common.identity import normalize_id_number, normalize_uscc
 from yimen.places.models import Division
-from yimen.registry.models import Enterprise, FieldSource, FullRead, Person
+from yimen.registry.models import Enterprise, FieldLineage, FieldSource, FullRead, Person
 
 _PERSON_RELATED = ("residence_division", "hukou_division", "household")
 # A division row carries its boundary polygon (GeoJSON, kilobytes for a village); a person or enterprise
@@ -118,3 +118,13 @@ def field_sources(
     if person is not None:
         return FieldSource.objects.filter(person=person)
     return FieldSource.objects.filter(enterprise=enterprise)
+
+
+def field_lineage(
+    *, person: Person | None = None, enterprise: Enterprise | None = None
+) -> QuerySet[FieldLineage]:
+    """Where each field's value came from in the fused store (数据血缘): source, department, record, date.
+    The caller has already read `person`/`enterprise` through its scope (`person_get`, `enterprise_get`)."""
+    if person is not None:
+        return FieldLineage.objects.filter(person=person)
+    return FieldLineage.objects.filter(enterprise=enterprise)

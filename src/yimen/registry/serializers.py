@@ -4,7 +4,8 @@ the logged reveal endpoint."""
 from rest_framework import serializers
 
 from yimen.common.masking import mask_address, mask_id_number, mask_name, mask_phone
-from yimen.registry.models import Enterprise, FieldSource, FullRead, Person
+from yimen.registry import lineage
+from yimen.registry.models import Enterprise, FieldLineage, FieldSource, FullRead, Person
 
 
 class DivisionRefSerializer(serializers.Serializer):
@@ -127,3 +128,44 @@ class FieldSourceSerializer(serializers.ModelSerializer):
     def get_case_id(self, obj: FieldSource) -> int | None:
         kind, _, ref = obj.source.partition(":")
         return int(ref) if kind == "cases.case" and ref.isdigit() else None
+
+
+class FieldLineageSerializer(serializers.ModelSerializer):
+    """Where a field's value came from in the fused store (数据血缘). Pass the subject as
+    `context["subject"]`. No values: the loaded one is only a digest inside the record and is not sent; the
+    current one is masked. `current` is false when the registry value was replaced after the load (by a
+    case's 数据沉淀 or an administrator)."""
+
+    label = serializers.SerializerMethodField()
+    current = serializers.SerializerMethodField(help_text="当前值(脱敏) current value, masked")
+    replaced = serializers.SerializerMethodField(
+        help_text="加载后已被办件或管理员更新 replaced since the load"
+    )
+    derived_from = serializers.CharField(read_only=True)
+    run = serializers.IntegerField(source="run_id")
+
+    class Meta:
+        model = FieldLineage
+        fields = [
+            "field",
+            "label",
+            "current",
+            "replaced",
+            "source",
+            "derived_from",
+            "department",
+            "record_id",
+            "as_of",
+            "conflicts",
+            "run",
+            "loaded_at",
+        ]
+
+    def get_label(self, obj: FieldLineage) -> str:
+        return obj.get_field_label()
+
+    def get_current(self, obj: FieldLineage) -> str:
+        return lineage.masked_value(self.context["subject"], obj.field)
+
+    def get_replaced(self, obj: FieldLineage) -> bool:
+        return not lineage.is_current(obj, self.context["subject"])

@@ -17,6 +17,7 @@ from yimen.accounts import roles
 from yimen.common import audit
 from yimen.common.errors import PermissionDenied, ValidationFailed
 from yimen.common.identity import normalize_uscc, parse_id_number, validate_uscc
+from yimen.common.signals import subjects_changed_on_commit
 from yimen.places.models import Division
 from yimen.registry import selectors
 from yimen.registry.models import Enterprise, FieldSource, FullRead, Household, Person
@@ -67,6 +68,9 @@ def person_create(
         household_role=household_role,
     )
     audit.record(kind="registry.person.created", subject=person, actor=actor, content={"id": person.pk})
+    subjects_changed_on_commit(
+        reason="registry.person.created", person_ids=[person.pk], household_ids=[person.household_id]
+    )
     return person
 
 
@@ -80,6 +84,7 @@ def person_record_death(*, person: Person, death_date: dt.date, actor=None) -> P
     audit.record(
         kind="registry.person.deceased", subject=person, actor=actor, content={"death_date": death_date}
     )
+    subjects_changed_on_commit(reason="registry.person.deceased", person_ids=[person.pk])
     return person
 
 
@@ -114,6 +119,7 @@ def enterprise_create(
         established_date=established_date,
     )
     audit.record(kind="registry.enterprise.created", subject=enterprise, actor=actor, content={"uscc": code})
+    subjects_changed_on_commit(reason="registry.enterprise.created", enterprise_ids=[enterprise.pk])
     return enterprise
 
 
@@ -285,6 +291,7 @@ def _settle(obj, *, kind: str, fields: Mapping, source: str, source_label: str, 
     )
     for row in rows:
         row.ledger_index = entry.index
+    subjects_changed_on_commit(reason=f"registry.{kind}.settle", **{f"{kind}_ids": [obj.pk]})
     return FieldSource.objects.bulk_create(rows)
 
 

@@ -20,6 +20,7 @@ from yimen.cases.models import Case, Certificate, Delivery, DeliveryMethod, Rati
 from yimen.cases.services.transition import case_lock, case_transition, is_applicant, reason_clean
 from yimen.common import audit
 from yimen.common.errors import Conflict, PermissionDenied, ValidationFailed
+from yimen.common.signals import subjects_changed_on_commit
 
 # UPU S10 (EA123456789CN) or a 13-digit domestic EMS number.
 _TRACKING = re.compile(r"^(?:[A-Z]{2}[0-9]{9}[A-Z]{2}|[0-9]{13})$")
@@ -178,5 +179,10 @@ def certificate_revoke(*, certificate: Certificate, actor, reason: str) -> Certi
         subject=cert,
         actor=actor,
         content={"number": cert.number, "reason": reason},
+    )
+    subjects_changed_on_commit(
+        reason="cases.certificate.revoke",
+        person_ids=[cert.holder_person_id],
+        enterprise_ids=[cert.holder_enterprise_id],
     )
     return cert

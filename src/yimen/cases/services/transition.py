@@ -9,6 +9,7 @@ from yimen.cases import deadlines, workflow
 from yimen.cases.models import Case, StatusChange
 from yimen.common import audit
 from yimen.common.errors import PermissionDenied, ValidationFailed
+from yimen.common.signals import subjects_changed_on_commit
 
 _MIN_REASON = 2
 
@@ -36,6 +37,11 @@ def case_transition(
         subject=case,
         actor=actor,
         content={"number": case.number, "from": before, "to": target, "note": note, **(content or {})},
+    )
+    subjects_changed_on_commit(
+        reason=f"cases.case.{action}",
+        person_ids=[case.applicant_person_id],
+        enterprise_ids=[case.applicant_enterprise_id],
     )
     return StatusChange.objects.create(
         case=case,

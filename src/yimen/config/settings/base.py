@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "yimen.ledger",
     "yimen.cases",
     "yimen.events",
+    "yimen.notify",
+    "yimen.proactive",
     "yimen.portal",
     "yimen.demo",
 ]
@@ -154,6 +156,7 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "yimen.events.workflow.Status",
         "EventChannelEnum": "yimen.events.models.Channel",
         "EventReportChannelEnum": "yimen.events.api.serializers.REPORT_CHANNELS",
+        "CampaignStateEnum": "yimen.notify.workflow.CampaignState",
     },
 }
 
@@ -169,6 +172,36 @@ YIMEN_REFERENCE_DIR = Path(env("YIMEN_REFERENCE_DIR", str(SRC_DIR / "places" / "
 # The ledger signing key lives outside the database.
 YIMEN_LEDGER_KEY_DIR = Path(env("YIMEN_LEDGER_KEY_DIR", str(VAR_DIR / "ledger")))
 YIMEN_LEDGER_ORIGIN = env("YIMEN_LEDGER_ORIGIN", "yimen.chancheng.gov.cn/ledger")
+
+# Notifications (yimen.notify). Email goes through Django's email backend: files under var/ by default,
+# SMTP with YIMEN_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the YIMEN_EMAIL_* values.
+EMAIL_BACKEND = env("YIMEN_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = env("YIMEN_EMAIL_FILE_PATH", str(VAR_DIR / "email-outbox"))
+EMAIL_HOST = env("YIMEN_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("YIMEN_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("YIMEN_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("YIMEN_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("YIMEN_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("YIMEN_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(env("YIMEN_EMAIL_TIMEOUT", "10"))
+DEFAULT_FROM_EMAIL = env("YIMEN_EMAIL_FROM", "一门 Yimen <noreply@yimen.chancheng.gov.cn>")
+# The portal's public address, for the links in emails and text messages.
+YIMEN_PUBLIC_URL = env("YIMEN_PUBLIC_URL", "http://127.0.0.1:8000")
+# SMS provider: `file` (JSON lines to YIMEN_SMS_OUTBOX), `console` (the log), or a dotted class path.
+YIMEN_SMS_PROVIDER = env("YIMEN_SMS_PROVIDER", "file")
+YIMEN_SMS_OUTBOX = Path(env("YIMEN_SMS_OUTBOX", str(VAR_DIR / "sms-outbox.jsonl")))
+YIMEN_SMS_SIGNATURE = env("YIMEN_SMS_SIGNATURE", "【禅城政务】")
+# At most CAP non-transactional messages per person in DAYS days; no text or email in the quiet hours.
+YIMEN_NOTIFY_FREQUENCY_CAP = int(env("YIMEN_NOTIFY_FREQUENCY_CAP", "3"))
+YIMEN_NOTIFY_FREQUENCY_DAYS = int(env("YIMEN_NOTIFY_FREQUENCY_DAYS", "7"))
+YIMEN_NOTIFY_QUIET_HOURS = env("YIMEN_NOTIFY_QUIET_HOURS", "21:00-08:00")
+# Retries: exponential backoff from BASE seconds, at most MAX seconds apart, failed after MAX_ATTEMPTS.
+YIMEN_NOTIFY_MAX_ATTEMPTS = int(env("YIMEN_NOTIFY_MAX_ATTEMPTS", "5"))
+YIMEN_NOTIFY_RETRY_BASE_SECONDS = int(env("YIMEN_NOTIFY_RETRY_BASE_SECONDS", "60"))
+YIMEN_NOTIFY_RETRY_MAX_SECONDS = int(env("YIMEN_NOTIFY_RETRY_MAX_SECONDS", "3600"))
+# A campaign to more recipients than this (or to none) needs an explicit confirmation.
+YIMEN_NOTIFY_CAMPAIGN_LIMIT = int(env("YIMEN_NOTIFY_CAMPAIGN_LIMIT", "10000"))
+YIMEN_NOTIFY_CHUNK_SIZE = int(env("YIMEN_NOTIFY_CHUNK_SIZE", "2000"))
 
 LOGGING = {
     "version": 1,

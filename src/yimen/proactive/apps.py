@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ProactiveConfig(AppConfig):
+    name = "yimen.proactive"
+    label = "proactive"
+    verbose_name = "推送办 精准服务 Proactive services"
+
+    def ready(self) -> None:
+        from yimen.common.signals import subjects_changed
+        from yimen.proactive import receivers
+
+        subjects_changed.connect(receivers.subjects_changed, dispatch_uid="proactive.tags_refresh")
