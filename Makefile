@@ -26,6 +26,8 @@ demo: setup
 	@test -f var/fusion-demo/out/run.json || { $(YIMEN) fuse demo --persons 2000 --out var/fusion-demo/input >/dev/null \
 	  && $(YIMEN) fuse run --sources var/fusion-demo/input/sources.yaml --out var/fusion-demo/out \
 	  && $(YIMEN) fuse load --out var/fusion-demo/out >/dev/null; }
+	@# 标签画像: tag definitions and every person's tags, for the target-group builder
+	@test -f var/proactive-tags.done || { $(YIMEN) proactive tags --load --all >/dev/null && touch var/proactive-tags.done; }
 
 run: demo
 	@$(YIMEN) demo accounts

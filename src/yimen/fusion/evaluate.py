@@ -22,6 +22,7 @@ def evaluate(out_dir: str | Path, truth: str | Path) -> dict:
     if not truth.is_file():
         raise FusionError("truth file not found", file=truth)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         try:
             cols = [

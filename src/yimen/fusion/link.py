@@ -332,7 +332,9 @@ def _pinyin_map(eng, rec: str) -> None:
             f"SELECT DISTINCT c FROM (SELECT explode(split(name, '')) AS c FROM {rec}) WHERE c <> ''"
         )
     else:
-        chars = eng.rows(f"SELECT DISTINCT unnest(string_split(name, '')) FROM {rec} WHERE name IS NOT NULL")
+        chars = eng.rows(
+            f"SELECT DISTINCT unnest(string_split(name, '')) FROM (SELECT DISTINCT name FROM {rec} WHERE name IS NOT NULL)"
+        )
     import pyarrow as pa
 
     pairs = pinyin_pairs(c for (c,) in chars if c)

@@ -157,10 +157,7 @@ def _stages(eng, sources: list[Source], staging: Path, *, threshold: float, prog
         )
         progress(f"golden {kind}", 1, 1)
         timings[f"golden_{kind}"] = time.perf_counter() - t
-    eng.write_parquet(
-        "SELECT * FROM (" + " UNION ALL ".join(links) + ") ORDER BY source, record_id",
-        staging / "fused" / "links.parquet",
-    )
+    eng.write_parquet(" UNION ALL ".join(links), staging / "fused" / "links.parquet")
     return {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "threshold": threshold,
