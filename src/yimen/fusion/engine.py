@@ -43,6 +43,9 @@ class DuckDBEngine:
     def create(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
 
+    def view(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
     def drop(self, name: str) -> None:
         if name.startswith("raw_"):  # a view over its staged copy (read_source)
             self.con.execute(f"DROP VIEW IF EXISTS {name}")

@@ -54,6 +54,12 @@ class SparkEngine:
         df.createOrReplaceTempView(name)
         self._views[name] = df
 
+    def view(self, name: str, sql: str) -> None:
+        df = self.spark.sql(sql)
+        self.drop(name)
+        df.createOrReplaceTempView(name)
+        self._views[name] = df
+
     def drop(self, name: str) -> None:
         if self._views.pop(name, None) is not None:
             self.spark.catalog.dropTempView(name)

@@ -415,8 +415,9 @@ def link_kind(eng, kind: str, governed: list[str], *, threshold: float = THRESHO
             f"CAST(NULL AS DOUBLE) AS match_probability "
             f"FROM {rec} WHERE det_key IS NULL"
         )
-    eng.create(f"{kind}_linked", f"{resolved} UNION ALL {rest}")
-    for table in (rec, f"{kind}_u", f"{kind}_e", f"{kind}_pairs_ue", f"{kind}_pairs_uu", f"{kind}_assigned"):
+    # a view: survivorship and links.parquet each read it once, so copying 10M rows would only cost time
+    eng.view(f"{kind}_linked", f"{resolved} UNION ALL {rest}")
+    for table in (f"{kind}_u", f"{kind}_e", f"{kind}_pairs_ue", f"{kind}_pairs_uu"):
         eng.drop(table)
     progress(stage, 5, 5)
     return stats
