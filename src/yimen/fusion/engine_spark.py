@@ -7,6 +7,7 @@ views; outputs are written as single Parquet files like the DuckDB engine's.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import uuid
 from pathlib import Path
@@ -44,6 +45,7 @@ class SparkEngine:
             builder = builder.config("spark.driver.memory", memory_limit)
         self.spark = builder.getOrCreate()
         self.spark.sparkContext.setLogLevel("ERROR")
+        logging.getLogger("py4j").setLevel(logging.WARNING)  # its finaliser logs at exit, to closed streams
         self.spark.sparkContext.setCheckpointDir(str(work_dir / "spark-checkpoints"))
         self._views: dict[str, object] = {}
 

@@ -16,18 +16,8 @@ import re
 
 from yimen.fusion import chars
 from yimen.fusion.chars import fold, literal, simplify
+from yimen.fusion.config import ENTERPRISE_FIELDS, FIELDS, PERSON_FIELDS  # noqa: F401 - re-exported
 
-PERSON_FIELDS = ("id_number", "name", "gender", "birth_date", "phone", "address", "division_code")
-ENTERPRISE_FIELDS = (
-    "uscc",
-    "name",
-    "legal_rep_id_number",
-    "legal_rep_name",
-    "address",
-    "established_date",
-    "status",
-)
-FIELDS = {"person": PERSON_FIELDS, "enterprise": ENTERPRISE_FIELDS}
 DATE_FIELDS = ("birth_date", "established_date")
 
 ID_STATUSES = ("valid", "repaired_15", "bad_checksum", "bad_date", "malformed", "missing")

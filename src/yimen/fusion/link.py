@@ -172,6 +172,23 @@ def pinyin_pairs(chars) -> list[tuple[str, str]]:
 
 
 # -- the model ---------------------------------------------------------------------------------------
+def _id_comparison():
+    """The ID number / USCC comparison, with m and u set rather than learnt: the training labels are the
+    numbers themselves, so they cannot teach how much a shared number says."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("idn"),
+            cll.ExactMatchLevel("idn").configure(m_probability=0.90, u_probability=1e-7),
+            cll.LevenshteinLevel("idn", 2).configure(m_probability=0.08, u_probability=1e-5),
+            cll.ElseLevel().configure(m_probability=0.02, u_probability=0.99999),
+        ],
+        output_column_name="idn",
+    )
+
+
 def person_settings(dialect: str, prior: float, link_type: str = "link_and_dedupe"):
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -197,15 +214,7 @@ def person_settings(dialect: str, prior: float, link_type: str = "link_and_dedup
         ],
         output_column_name="birth_date",
     )
-    idn = cl.CustomComparison(
-        [
-            cll.NullLevel("idn"),
-            cll.ExactMatchLevel("idn").configure(m_probability=0.90, u_probability=1e-7),
-            cll.LevenshteinLevel("idn", 2).configure(m_probability=0.08, u_probability=1e-5),
-            cll.ElseLevel().configure(m_probability=0.02, u_probability=0.99999),
-        ],
-        output_column_name="idn",
-    )
+    idn = _id_comparison()
     settings = SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
@@ -289,15 +298,7 @@ def enterprise_settings(dialect: str, prior: float, link_type: str = "link_and_d
         ],
         output_column_name="name",
     )
-    idn = cl.CustomComparison(
-        [
-            cll.NullLevel("idn"),
-            cll.ExactMatchLevel("idn").configure(m_probability=0.90, u_probability=1e-7),
-            cll.LevenshteinLevel("idn", 2).configure(m_probability=0.08, u_probability=1e-5),
-            cll.ElseLevel().configure(m_probability=0.02, u_probability=0.99999),
-        ],
-        output_column_name="idn",
-    )
+    idn = _id_comparison()
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="unique_id",
