@@ -54,6 +54,14 @@ def mask_address(value: str | None) -> str:
     return value[:cut] + ("****" if cut < len(value) else "")
 
 
+def mask_email(value: str | None) -> str:
+    """`chen.zhiming@example.com` -> `c***@example.com`."""
+    local, at, domain = (value or "").partition("@")
+    if not at:
+        return "*" * min(len(value or ""), 8)
+    return (local[:1] or "*") + "***@" + domain
+
+
 MASKERS = {
     "id_number": mask_id_number,
     "name": mask_name,

@@ -62,11 +62,3 @@ def living(person_ids: Iterable[int]) -> tuple[list[int], int]:
         )
     found.sort()
     return found, len(ids) - len(found)
-
-
-def mask_email(value: str) -> str:
-    """`chen.zhiming@example.com` -> `c***@example.com`."""
-    local, at, domain = (value or "").partition("@")
-    if not at:
-        return "*" * min(len(value), 8)
-    return (local[:1] or "*") + "***@" + domain

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from yimen.common.masking import mask_phone
+from yimen.common.masking import mask_email, mask_phone
 from yimen.notify import contacts, policy, providers, workflow
 from yimen.notify.models import Channel, Delivery, DeliveryAttempt, Preference
 from yimen.notify.providers import ProviderResult
@@ -79,7 +79,7 @@ def sms_text(job: _Job) -> str:
 
 
 def _masked(channel: str, address: str) -> str:
-    return mask_phone(address) if channel == Channel.SMS else contacts.mask_email(address)
+    return mask_phone(address) if channel == Channel.SMS else mask_email(address)
 
 
 def _send_emails(jobs: list[_Job]) -> list[ProviderResult]:
