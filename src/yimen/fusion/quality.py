@@ -6,23 +6,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from yimen.common.masking import MASKERS, mask_id_number, mask_name
 from yimen.fusion.config import Source
 
 EXAMPLES = 5
 
 
-def mask(value: str | None) -> str:
-    """Keep the shape, hide the person: 440604********1234 / 陈** / 138****8000."""
+FIELD_MASKS = {**MASKERS, "legal_rep_id_number": mask_id_number, "legal_rep_name": mask_name}
+
+
+def mask(field: str, value: str | None) -> str:
+    """The registry's masking for the field (440604********1234, 陈*文, 138****8000); other values keep
+    their first and last character only."""
     if value is None:
         return ""
+    masker = FIELD_MASKS.get(field)
+    if masker:
+        return masker(str(value))
     v = str(value)
-    if len(v) <= 2:
-        return v[:1] + "*" * (len(v) - 1)
-    if len(v) <= 4:
-        return v[:1] + "*" * (len(v) - 1)
-    keep = 4 if len(v) >= 11 else 2
-    head = 6 if len(v) >= 15 else (3 if len(v) >= 11 else 1)
-    return v[:head] + "*" * (len(v) - head - keep) + v[-keep:]
+    return v if len(v) <= 2 else v[0] + "*" * (len(v) - 2) + v[-1]
 
 
 def report(eng, sources: list[Source], counts: dict) -> dict:
@@ -43,7 +45,12 @@ def report(eng, sources: list[Source], counts: dict) -> dict:
         rules = []
         for field, rule, n, examples in eng.rows(sql):
             rules.append(
-                {"field": field, "rule": rule, "count": int(n), "examples": [mask(e) for e in examples or []]}
+                {
+                    "field": field,
+                    "rule": rule,
+                    "count": int(n),
+                    "examples": [mask(field, e) for e in examples or []],
+                }
             )
             totals[rule] = totals.get(rule, 0) + int(n)
         clean = (
