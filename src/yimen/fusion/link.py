@@ -380,7 +380,7 @@ def link_kind(eng, kind: str, governed: list[str], *, threshold: float = THRESHO
         eng.create(f"{kind}_u", unresolved_sql(rec, eng.dialect))
         n_entities = max(eng.count(f"{kind}_e"), 1)
         progress(stage, 2, 5)
-        mod = max(1, int(eng.count(f"{kind}_e") // TRAIN_ENTITIES))
+        mod = max(1, n_entities // TRAIN_ENTITIES)
         sample = eng.arrow(unresolved_sql(rec, eng.dialect, labelled=True, sample_mod=mod))
         model = (
             _train(sample, settings_for, prior=min(0.5, 1.0 / n_entities)) if sample.num_rows >= 50 else None
