@@ -28,11 +28,18 @@ demo: setup
 	  && $(YIMEN) fuse load --out var/fusion-demo/out >/dev/null; }
 	@# 标签画像: tag definitions and every person's tags, for the target-group builder
 	@test -f var/proactive-tags.done || { $(YIMEN) proactive tags --load --all >/dev/null && touch var/proactive-tags.done; }
+	@# 扶持通 惠企政策: the shipped policies, matched against the enterprise library (offers to legal representatives)
+	@test -f var/policies.done || { $(YIMEN) policies load >/dev/null && $(YIMEN) policies match >/dev/null && touch var/policies.done; }
+	@# 推送办: life-event rules, and today's scan (birthdays, retirement, expiring licences, recent births and deaths)
+	@$(YIMEN) proactive triggers --load >/dev/null
+	@$(YIMEN) proactive triggers --scan >/dev/null
 
 run: demo
 	@$(YIMEN) demo accounts
-	@echo "Serving Yimen on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	@$(YIMEN) runserver $(HOST):$(PORT)
+	@echo "Serving Yimen on http://$(HOST):$(PORT)/ (Ctrl-C stops it); background tasks: var/worker.log"
+	@# The task worker (notifications, life-event offers, tag refresh) runs beside the server and stops with it.
+	@$(YIMEN) db_worker --no-reload --interval 1 > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(YIMEN) runserver $(HOST):$(PORT)
 
 lint: setup
 	@.venv/bin/ruff check src e2e bench

@@ -41,3 +41,24 @@ def subjects_changed_on_commit(
         ),
         robust=True,
     )
+
+
+# `life_event`: something happened in a person's or an enterprise's life that services may follow up
+# (推送办): a case completed, a person registered (a birth), a death, an enterprise established. Keyword
+# arguments: `kind` (a proactive TriggerKind value), `person_id`, `enterprise_id`, `case_id` (ints or
+# None). Date events (birthdays, expiring certificates) are found by the proactive daily scan instead.
+life_event = Signal()
+
+
+def life_event_on_commit(
+    *, kind: str, person_id: int | None = None, enterprise_id: int | None = None, case_id: int | None = None
+) -> None:
+    """Send `life_event` once the current transaction commits (never if it rolls back)."""
+    if not (person_id or enterprise_id or case_id):
+        return
+    transaction.on_commit(
+        lambda: life_event.send_robust(
+            sender=kind, kind=kind, person_id=person_id, enterprise_id=enterprise_id, case_id=case_id
+        ),
+        robust=True,
+    )

@@ -26,6 +26,7 @@ urlpatterns = [
     path("notify/", include("yimen.notify.urls")),
     path("api/proactive/", include("yimen.proactive.api_urls")),
     path("proactive/", include("yimen.proactive.urls")),
+    path("policies/", include("yimen.policies.urls")),
     path("accounts/", include("yimen.accounts.urls")),
     path("", include("yimen.portal.urls")),
 ]

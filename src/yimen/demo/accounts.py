@@ -20,6 +20,7 @@ DEMO_ACCOUNTS = [
     ("approver_mz", Role.APPROVER, "黄志强", "MZJ", None, "民政局后台审批(老年人优待证、低保、高龄津贴)"),
     ("approver_sc", Role.APPROVER, "李敏", "SCJ", None, "市场监管局后台审批(营业执照、食品经营许可)"),
     ("approver_rs", Role.APPROVER, "何俊杰", "RSJ", None, "人社局后台审批(参保证明、养老金资格认证)"),
+    ("approver_wj", Role.APPROVER, "陈慧敏", "WJJ", None, "卫健局后台审批(生育登记、免费产检券、出生医学证明)"),
     ("handler_hb", Role.DEPARTMENT_HANDLER, "林静", "HBJ", None, "生态环境分局事件处置"),
     ("handler_cg", Role.DEPARTMENT_HANDLER, "罗国栋", "CGJ", None, "城管执法局事件处置"),
     ("grid_zm", Role.GRID_WORKER, "吴嘉豪", "JD440604012", "440604012", "祖庙街道网格员"),

@@ -24,6 +24,10 @@ from yimen.common.errors import DomainError
 from yimen.registry.models import Enterprise, Person
 
 CASES = {"small": 300, "full": 3_000}
+# Food business licences granted five years ago, so some fall due for renewal in the coming weeks (the
+# 证照到期 tag and the renewal offers of 推送办 have members in the demo).
+RENEWALS = {"small": 12, "full": 120}
+FOOD_LICENCE = "11440604007523509M4000127002000"
 DEPARTMENTS = {"MZJ": "approver_mz", "SCJ": "approver_sc", "RSJ": "approver_rs"}
 # Final states and how often they occur (weights out of 100).
 STATES = [
@@ -184,4 +188,44 @@ def demo_cases_load(*, scale: str = "small", seed: int = 4406, progress=None) ->
         counts[str(case.status)] = counts.get(str(case.status), 0) + 1
         if progress:
             progress("cases", n + 1, total)
+    renewed = _licences_due(
+        scale, clerk=clerk, approver=users.get(DEPARTMENTS["SCJ"]), firms=firms, today=today
+    )
+    if renewed:
+        counts[str(Status.DELIVERED)] = counts.get(str(Status.DELIVERED), 0) + renewed
     return {"already": False, "cases": sum(counts.values()), **counts}
+
+
+def _licences_due(scale: str, *, clerk, approver, firms: list[int], today: dt.date) -> int:
+    """Food business licences granted about five years ago to the first demo enterprises, walked through
+    the services on the clock of that day; each expires 3 to ~50 days from today. Returns how many."""
+    version = ItemVersion.objects.published().filter(item__implementation_code=FOOD_LICENCE).first()
+    if version is None or approver is None or not firms:
+        return 0
+    count = min(RENEWALS[scale], len(firms))
+    done = 0
+    for k in range(count):
+        due = today + dt.timedelta(days=3 + (k * 48) // max(count, 1))
+        granted = (
+            due.replace(year=due.year - 5)
+            if (due.month, due.day) != (2, 29)
+            else due.replace(year=due.year - 5, day=28)
+        )
+        start = timezone.make_aware(dt.datetime.combine(granted, dt.time(9, 30)))
+        try:
+            with transaction.atomic(), _on(start):
+                enterprise = Enterprise.objects.get(pk=firms[k])
+                case = services.case_submit(
+                    actor=clerk,
+                    item=FOOD_LICENCE,
+                    channel="window",
+                    uscc=enterprise.uscc,
+                    form_data=_form(version.form_schema, random.Random(k), granted),
+                )
+                _walk(
+                    case, Status.DELIVERED, clerk=clerk, approver=approver, citizen=None, rng=random.Random(k)
+                )
+        except DomainError:
+            continue
+        done += 1
+    return done

@@ -56,6 +56,15 @@ def workbench_context(user) -> dict:
                 _("标签与区划组合圈定人群，实时计数，脱敏名单与留痕导出"),
             )
         )
+        tools.append(
+            (
+                _("人生事件推送"),
+                reverse("proactive:triggers"),
+                _("办结、出生、生日、退休、离世、证照到期等事件触发的推送规则与推送量"),
+            )
+        )
+    if user.can(roles.ENTERPRISE_VIEW):
+        tools.append((_("惠企政策"), reverse("policies:library"), _("扶持政策的适用规则、匹配企业与免申即享")))
     if user.can(roles.NOTIFY_CAMPAIGN_MANAGE):
         tools.append((_("推送活动"), reverse("notify:campaigns"), _("向人群推送消息，进度与送达统计")))
     tools.extend(_event_tools(user))

@@ -145,6 +145,8 @@ class SegmentExport(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
     reason = models.CharField(_("事由"), max_length=200)
     count = models.PositiveIntegerField(_("人数"))
+    # Full names, ID numbers, phones and addresses: each person's FullRead row is written with it.
+    unmasked = models.BooleanField(_("完整信息"), default=False)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     ledger_index = models.BigIntegerField(null=True, blank=True)
 
@@ -155,3 +157,121 @@ class SegmentExport(models.Model):
 
     def __str__(self) -> str:
         return f"export #{self.pk} by user {self.actor_id}: {self.count}"
+
+
+class TriggerKind(models.TextChoices):
+    """What sets a life-event trigger off. Event kinds fire when a service commits the change; date kinds
+    are found by the daily scan (`yimen proactive triggers --scan`), which also catches up missed days."""
+
+    CASE_COMPLETED = "case_completed", _("办结某事项")
+    BIRTH = "birth", _("新生儿登记")
+    BIRTHDAY = "birthday", _("整寿生日")
+    RETIREMENT_AGE = "retirement_age", _("达到退休年龄")
+    GRADUATION = "graduation", _("毕业、升学")
+    DEATH = "death", _("亲人离世")
+    ENTERPRISE_ESTABLISHED = "enterprise_established", _("企业设立")
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("证照即将到期")
+
+
+class LifeEventTrigger(models.Model):
+    """A life-event rule (推送办): when `kind` happens (with `params`), offer `offers` (catalog items) to
+    the recipients, with one notification made from `template`. Rules are data; `services.trigger_save`
+    checks them (see `yimen.proactive.triggers.definitions`)."""
+
+    code = models.SlugField(_("规则代码"), max_length=48, unique=True)
+    name = models.CharField(_("规则名称"), max_length=64)
+    kind = models.CharField(_("触发事件"), max_length=32, choices=TriggerKind.choices)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    life_stage = models.ForeignKey(
+        "catalog.LifeStage",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("人生阶段"),
+    )
+    offers = models.ManyToManyField("catalog.ServiceItem", related_name="+", verbose_name=_("推送事项"))
+    event_text = models.CharField(_("事件说明"), max_length=100)
+    template = models.ForeignKey(
+        "notify.Template", models.PROTECT, related_name="+", verbose_name=_("消息模板")
+    )
+    enabled = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    fired_count = models.PositiveIntegerField(_("已推送人次"), default=0)
+    last_fired_at = models.DateTimeField(_("最近推送"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("人生事件推送规则")
+        verbose_name_plural = _("人生事件推送规则")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class OfferState(models.TextChoices):
+    OPEN = "open", _("待办理")
+    APPLIED = "applied", _("已申请")
+    DISMISSED = "dismissed", _("不需要")
+
+
+class Offer(models.Model):
+    """One item offered to one person because of one occurrence of a life event. `occasion` names the
+    occurrence (a case number, a birthday age, a certificate number...): the same offer is made once."""
+
+    person = models.ForeignKey(
+        "registry.Person", models.CASCADE, related_name="+", verbose_name=_("推送对象")
+    )
+    trigger = models.ForeignKey(LifeEventTrigger, models.CASCADE, related_name="offer_rows")
+    item = models.ForeignKey("catalog.ServiceItem", models.CASCADE, related_name="+", verbose_name=_("事项"))
+    occasion = models.CharField(_("事件"), max_length=64)
+    event = models.CharField(_("事件说明"), max_length=160, blank=True)  # the rule's event text, filled in
+    # Whom or what the event was about, when not the recipient: the newborn, the deceased, the enterprise.
+    about_person = models.ForeignKey(
+        "registry.Person", models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    enterprise = models.ForeignKey(
+        "registry.Enterprise", models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    state = models.CharField(_("状态"), max_length=16, choices=OfferState.choices, default=OfferState.OPEN)
+    case = models.ForeignKey(
+        "cases.Case", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("办件")
+    )
+    created_at = models.DateTimeField(_("推送时间"), db_index=True)
+    acted_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "trigger", "occasion", "item"], name="proactive_offer_once"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "state", "-created_at"], name="proactive_offer_inbox")]
+        verbose_name = _("推送服务")
+        verbose_name_plural = _("推送服务")
+
+    def __str__(self) -> str:
+        return f"offer {self.pk}: item {self.item_id} to person {self.person_id}"
+
+
+class TriggerScan(models.Model):
+    """One row per scanned day of the daily life-event scan: what it found, so a missed day is caught up
+    and a day is never scanned twice."""
+
+    day = models.DateField(_("日期"), unique=True)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("人生事件扫描")
+        verbose_name_plural = _("人生事件扫描")
+
+    def __str__(self) -> str:
+        return f"trigger scan {self.day}"

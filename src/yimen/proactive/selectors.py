@@ -1,5 +1,5 @@
 """Reads of tags and target groups for staff: the tag library, one person's tags with why they apply,
-segment counts and masked pages. Every read checks the caller's capability; person rows come through the
+segment counts and masked pages; the life-event rules; a citizen's own offers (我的提醒). Every read checks the caller's capability; person rows come through the
 registry's selectors, so division scope and masking are the registry's own."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -14,9 +15,18 @@ from django.utils.translation import gettext_noop
 from yimen.accounts import roles
 from yimen.common.errors import PermissionDenied, ValidationFailed
 from yimen.proactive import bitmaps, segments
-from yimen.proactive.models import PersonTag, SavedSegment, TagDefinition
+from yimen.proactive.models import (
+    LifeEventTrigger,
+    Offer,
+    OfferState,
+    PersonTag,
+    SavedSegment,
+    TagDefinition,
+    TriggerScan,
+)
 from yimen.proactive.tags.definitions import db_lookup, tag_tree
 from yimen.proactive.tags.explain import Explanation, FactsLoader, explain
+from yimen.proactive.triggers.oneclick import OneClick, one_click
 
 PAGE_SIZE = 50
 
@@ -130,11 +140,21 @@ EXPORT_COLUMNS = [
 ]
 
 
-def export_rows(*, user, ids, chunk: int = 2_000):
-    """The masked rows of an export, header first, in id order, read in chunks through the registry's
-    scoped selector (masked exactly as the registry API masks)."""
-    from yimen.common.masking import mask_address, mask_id_number, mask_name, mask_phone
+def export_rows(*, user, ids, chunk: int = 2_000, unmasked: bool = False):
+    """The rows of an export, header first, in id order, read in chunks through the registry's scoped
+    selector: masked exactly as the registry API masks, or (`unmasked`, after the export service
+    recorded each person's full read) the values themselves."""
+    from yimen.common import masking
     from yimen.registry import selectors as registry
+
+    def keep(value):
+        return value
+
+    mask_address, mask_id_number, mask_name, mask_phone = (
+        (keep, keep, keep, keep)
+        if unmasked
+        else (masking.mask_address, masking.mask_id_number, masking.mask_name, masking.mask_phone)
+    )
 
     yield [_(label) for _key, label in EXPORT_COLUMNS]
     ordered = list(ids)
@@ -152,3 +172,101 @@ def export_rows(*, user, ids, chunk: int = 2_000):
                 mask_id_number(p.household.number) if p.household_id else "",
                 _("是") if p.is_migrant else _("否"),
             ]
+
+
+# ------------------------------------------------------------------------------- life-event offers
+
+
+@dataclass
+class OfferRow:
+    offer: Offer
+    version: object
+    check: OneClick
+
+
+@dataclass
+class OfferGroup:
+    """The offers of one occasion (what happened), newest first."""
+
+    event: str
+    stage: str
+    created_at: object
+    rows: list[OfferRow]
+
+
+def offers_of(user, *, limit: int | None = None) -> list[OfferGroup]:
+    """The open offers of the user's own person record, grouped by occasion, each with whether it can be
+    applied for with one click and which materials would be reused."""
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return []
+    qs = (
+        Offer.objects.filter(person_id=person_id, state=OfferState.OPEN)
+        .select_related("item__current_version__department", "trigger__life_stage", "person")
+        .prefetch_related("item__current_version__materials")
+        .order_by("-created_at", "trigger_id", "occasion", "id")
+    )
+    if limit:
+        qs = qs[:limit]
+    today = timezone.localdate()
+    groups: dict[tuple, OfferGroup] = {}
+    for offer in qs:
+        version = offer.item.current_version
+        if version is None or version.status != "published":
+            continue
+        key = (offer.trigger_id, offer.occasion)
+        group = groups.get(key)
+        if group is None:
+            stage = offer.trigger.life_stage
+            group = groups[key] = OfferGroup(
+                event=offer.event or offer.trigger.name,
+                stage=stage.display_name if stage else "",
+                created_at=offer.created_at,
+                rows=[],
+            )
+        group.rows.append(
+            OfferRow(offer=offer, version=version, check=one_click(version, offer.person, today=today))
+        )
+    return list(groups.values())
+
+
+def open_offer_count(user) -> int:
+    person_id = getattr(user, "person_id", None)
+    if not person_id:
+        return 0
+    return Offer.objects.filter(person_id=person_id, state=OfferState.OPEN).count()
+
+
+def triggers_library(user) -> list[dict]:
+    """Every life-event rule with its offers and what it did (staff)."""
+    require_staff(user)
+    counts = dict(
+        Offer.objects.values_list("trigger_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("trigger_id", "n")
+    )
+    applied = dict(
+        Offer.objects.filter(state=OfferState.APPLIED)
+        .values_list("trigger_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("trigger_id", "n")
+    )
+    rows = []
+    for trigger in LifeEventTrigger.objects.select_related("life_stage", "template").prefetch_related(
+        "offers__current_version"
+    ):
+        rows.append(
+            {
+                "trigger": trigger,
+                "offers": [i.current_version.name for i in trigger.offers.all() if i.current_version_id],
+                "offer_count": counts.get(trigger.pk, 0),
+                "applied_count": applied.get(trigger.pk, 0),
+            }
+        )
+    return rows
+
+
+def trigger_scans(limit: int = 14) -> list[TriggerScan]:
+    return list(TriggerScan.objects.all()[:limit])

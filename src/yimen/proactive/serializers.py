@@ -14,6 +14,9 @@ class ExpressionSerializer(serializers.Serializer):
 class ExportInputSerializer(ExpressionSerializer):
     reason = serializers.CharField(max_length=200, help_text="导出事由（服务项目），至少4个字")
     segment = serializers.IntegerField(required=False, allow_null=True, help_text="已保存的目标人群")
+    unmasked = serializers.BooleanField(
+        required=False, default=False, help_text="导出完整信息（需查看完整个人信息权限，逐人记录查阅）"
+    )
 
 
 class SegmentInputSerializer(ExpressionSerializer):

@@ -7,17 +7,33 @@ from dataclasses import asdict
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
 from yimen.common import audit
 from yimen.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yimen.proactive import bitmaps, segments
-from yimen.proactive.models import SavedSegment, SegmentExport, TagDefinition
+from yimen.proactive.models import (
+    LifeEventTrigger,
+    Offer,
+    OfferState,
+    SavedSegment,
+    SegmentExport,
+    TagDefinition,
+)
 from yimen.proactive.tags.definitions import TagSpec, db_lookup, fixture_check, fixture_read, spec_check
 from yimen.proactive.tags.refresh import tag_recompute, tags_recompute_all, tags_refresh_for
+from yimen.proactive.triggers import engine as trigger_engine
+from yimen.proactive.triggers import scan as trigger_scan
+from yimen.proactive.triggers.definitions import TriggerSpec
+from yimen.proactive.triggers.definitions import fixture_read as trigger_fixture_read
+from yimen.proactive.triggers.definitions import spec_check as trigger_spec_check
+from yimen.proactive.triggers.oneclick import one_click
 
 __all__ = [
+    "offer_apply",
+    "offer_dismiss",
     "segment_delete",
     "segment_export",
     "segment_save",
@@ -25,6 +41,10 @@ __all__ = [
     "tags_load",
     "tags_recompute_all",
     "tags_refresh_for",
+    "trigger_save",
+    "triggers_fire_event",
+    "triggers_load",
+    "triggers_scan",
 ]
 
 
@@ -208,9 +228,15 @@ EXPORT_MAX = 200_000
 
 
 @transaction.atomic
-def segment_export(*, actor, expression: str, reason: str, segment: SavedSegment | None = None):
-    """Export a target group's masked list for a service project: needs a reason, writes a SegmentExport
-    row (who, why, how many) and a ledger entry in the same transaction; returns (row, person ids)."""
+def segment_export(
+    *, actor, expression: str, reason: str, segment: SavedSegment | None = None, unmasked: bool = False
+):
+    """Export a target group's list for a service project: needs a reason, writes a SegmentExport row
+    (who, why, how many) and a ledger entry in the same transaction; returns (row, person ids). Masked
+    by default; `unmasked` needs the full-read capability and records a full read of every person in
+    the list (the registry's `persons_full_read_bulk`: each sees it in "who read my data")."""
+    from yimen.registry.services import BULK_READ_MAX, persons_full_read_bulk
+
     _require_segments(actor)
     reason = (reason or "").strip()
     if len(reason) < 4:
@@ -222,15 +248,211 @@ def segment_export(*, actor, expression: str, reason: str, segment: SavedSegment
             % {"n": result.count, "max": EXPORT_MAX},
             field="expression",
         )
+    ids = result.ids
+    if unmasked:
+        if not actor.can(roles.PERSON_READ_FULL):
+            raise PermissionDenied(_("无权导出完整个人信息"))
+        if result.count > BULK_READ_MAX:
+            raise ValidationFailed(
+                _("完整信息名单一次最多导出 %(max)d 人（本次 %(n)d 人），请缩小范围")
+                % {"max": BULK_READ_MAX, "n": result.count},
+                field="expression",
+            )
+        ids = persons_full_read_bulk(
+            actor=actor,
+            person_ids=result.ids,
+            fields=["id_number", "name", "phone", "residence_address", "household_number"],
+            reason=reason,
+        )
     row = SegmentExport.objects.create(
-        segment=segment, expression=expression.strip(), actor=actor, reason=reason[:200], count=result.count
+        segment=segment,
+        expression=expression.strip(),
+        actor=actor,
+        reason=reason[:200],
+        count=len(ids) if unmasked else result.count,
+        unmasked=unmasked,
     )
     entry = audit.record(
         kind="proactive.segment.export",
         subject=row,
         actor=actor,
-        content={"expression": segments.to_text(result.tree), "count": result.count, "reason": reason},
+        content={
+            "expression": segments.to_text(result.tree),
+            "count": row.count,
+            "reason": reason,
+            "unmasked": unmasked,
+        },
     )
     SegmentExport.objects.filter(pk=row.pk).update(ledger_index=entry.index)
     row.ledger_index = entry.index
-    return row, result.ids
+    return row, ids
+
+
+# ------------------------------------------------------------------------------- life-event triggers
+
+
+def _require_trigger_manager(actor) -> None:
+    if actor is not None and not actor.can(roles.NOTIFY_CAMPAIGN_MANAGE):
+        raise PermissionDenied(_("只有推送办管理人员可以修改人生事件推送规则"))
+
+
+def _trigger_apply(trigger: LifeEventTrigger | None, spec: TriggerSpec, params: dict, actor):
+    from yimen.catalog.models import LifeStage, ServiceItem
+    from yimen.notify.models import Template
+
+    values = {
+        "name": spec.name.strip(),
+        "kind": spec.kind,
+        "params": params,
+        "life_stage": LifeStage.objects.filter(code=spec.life_stage).first() if spec.life_stage else None,
+        "event_text": spec.event_text.strip(),
+        "template": Template.objects.get(code=spec.template),
+        "enabled": spec.enabled,
+    }
+    items = list(ServiceItem.objects.filter(implementation_code__in=spec.offers))
+    created = trigger is None
+    trigger = trigger or LifeEventTrigger(code=spec.code)
+    changed = created or any(getattr(trigger, k) != v for k, v in values.items())
+    changed = changed or (set(trigger.offers.values_list("pk", flat=True)) != {i.pk for i in items})
+    if changed:
+        for key, value in values.items():
+            setattr(trigger, key, value)
+        trigger.updated_by = actor if getattr(actor, "pk", None) else None
+        trigger.save()
+        trigger.offers.set(items)
+    return trigger, changed
+
+
+@transaction.atomic
+def trigger_save(*, spec: TriggerSpec, actor, trigger: LifeEventTrigger | None = None) -> LifeEventTrigger:
+    """Create or change one life-event rule: checked first (ValidationFailed naming the key: `offers[2]:
+    事项 … 不在事项目录中`, `template: 模板 … 使用了占位符 {x}`), audited. Nothing is written on error."""
+    _require_trigger_manager(actor)
+    if trigger is not None and trigger.code != spec.code:
+        raise ValidationFailed(_("规则代码不能修改"), field="code")
+    existing = LifeEventTrigger.objects.filter(code=spec.code).first()
+    if trigger is None and existing is not None:
+        raise Conflict(_("规则代码 %(c)s 已存在") % {"c": spec.code}, field="code")
+    params = trigger_spec_check(spec)
+    trigger, changed = _trigger_apply(existing, spec, params, actor)
+    if changed:
+        audit.record(
+            kind="proactive.trigger.save",
+            subject=trigger,
+            actor=actor,
+            content={"code": trigger.code, "kind": trigger.kind, "params": params, "offers": spec.offers},
+        )
+    return trigger
+
+
+@transaction.atomic
+def triggers_load(*, path: Path | str | None = None, actor=None, only_missing: bool = False) -> dict:
+    """Load the rules of a YAML file (default: the shipped `triggers.yaml`): every rule is checked before
+    any is written (errors are prefixed with the rule's code); existing codes are updated unless
+    `only_missing`."""
+    specs = trigger_fixture_read(path)
+    checked = []
+    for spec in specs:
+        try:
+            checked.append((spec, trigger_spec_check(spec)))
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"{spec.code}: {exc.message}", errors={spec.code: [exc.message]}) from None
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    for order, (spec, params) in enumerate(checked):
+        existing = LifeEventTrigger.objects.filter(code=spec.code).first()
+        if existing is not None and only_missing:
+            counts["unchanged"] += 1
+            continue
+        trigger, changed = _trigger_apply(existing, spec, params, actor)
+        if trigger.order != order:
+            LifeEventTrigger.objects.filter(pk=trigger.pk).update(order=order)
+        counts["created" if existing is None else ("updated" if changed else "unchanged")] += 1
+    if counts["created"] or counts["updated"]:
+        audit.record(
+            kind="proactive.triggers.load",
+            subject="proactive.lifeeventtrigger",
+            actor=actor,
+            content={**counts, "file": str(path or "triggers.yaml")},
+        )
+    return counts
+
+
+def _own_offer(offer_id: int, actor) -> Offer:
+    person_id = getattr(actor, "person_id", None)
+    offer = (
+        Offer.objects.select_for_update(of=("self",))
+        .filter(pk=offer_id, person_id=person_id)
+        .select_related("item__current_version", "person")
+        .first()
+        if person_id
+        else None
+    )
+    if offer is None:
+        raise NotFound(_("未找到该推送服务"))
+    return offer
+
+
+@transaction.atomic
+def offer_apply(*, offer_id: int, actor):
+    """One-click application (免申即享) for an offered item: filed online with the form filled from the
+    person library and every material reused; the offer is marked applied. Returns the case. When the
+    item is not one-click for this person, ValidationFailed lists what is still needed (the page then
+    sends them to the ordinary online application)."""
+    from yimen.cases.services.channels import case_apply_online
+
+    offer = _own_offer(offer_id, actor)
+    if offer.state == OfferState.APPLIED and offer.case_id:
+        return offer.case
+    if offer.state != OfferState.OPEN:
+        raise Conflict(_("该推送服务已处理"), field="state")
+    version = offer.item.current_version
+    check = one_click(version, offer.person, today=timezone.localdate())
+    if not check.ok:
+        raise ValidationFailed(
+            _("该事项不能一键申请，还需要：%(what)s") % {"what": "、".join(check.missing)}, field="item"
+        )
+    case = case_apply_online(
+        actor=actor, item=offer.item.implementation_code, form_data={}, idempotency_key=f"offer-{offer.pk}"
+    )
+    offer.state, offer.case, offer.acted_at = OfferState.APPLIED, case, timezone.now()
+    offer.save(update_fields=["state", "case", "acted_at"])
+    audit.record(
+        kind="proactive.offer.apply",
+        subject=offer,
+        actor=actor,
+        content={"item": offer.item.implementation_code, "case": case.number, "trigger": offer.trigger_id},
+    )
+    return case
+
+
+@transaction.atomic
+def offer_mark_applied(*, offer_id: int, actor, case) -> Offer:
+    """The person applied through the ordinary online application after following the offer."""
+    offer = _own_offer(offer_id, actor)
+    if offer.state == OfferState.OPEN and case.item_id == offer.item_id:
+        offer.state, offer.case, offer.acted_at = OfferState.APPLIED, case, timezone.now()
+        offer.save(update_fields=["state", "case", "acted_at"])
+    return offer
+
+
+@transaction.atomic
+def offer_dismiss(*, offer_id: int, actor) -> Offer:
+    """ "不需要": the offer leaves the person's list (it is never offered again for this occasion)."""
+    offer = _own_offer(offer_id, actor)
+    if offer.state != OfferState.OPEN:
+        raise Conflict(_("该推送服务已处理"), field="state")
+    offer.state, offer.acted_at = OfferState.DISMISSED, timezone.now()
+    offer.save(update_fields=["state", "acted_at"])
+    return offer
+
+
+def triggers_fire_event(*, kind: str, person_id=None, enterprise_id=None, case_id=None) -> dict:
+    """Fire the rules of one life event (a background task runs this after the change commits)."""
+    return trigger_engine.on_event(
+        kind=kind, person_id=person_id, enterprise_id=enterprise_id, case_id=case_id
+    )
+
+
+def triggers_scan(*, today=None, force: bool = False) -> dict:
+    """The daily scan (birthdays, retirement, school cohorts, expiring certificates, catch-up)."""
+    return trigger_scan.triggers_scan(today=today, force=force)

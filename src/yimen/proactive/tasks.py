@@ -38,3 +38,20 @@ def tags_refresh(
     return tags_refresh_for(
         person_ids or [], household_ids=household_ids or [], enterprise_ids=enterprise_ids or []
     )
+
+
+@task()
+def triggers_fire(
+    kind: str, person_id: int | None = None, enterprise_id: int | None = None, case_id: int | None = None
+) -> dict:
+    from yimen.proactive.services import triggers_fire_event
+
+    return triggers_fire_event(kind=kind, person_id=person_id, enterprise_id=enterprise_id, case_id=case_id)
+
+
+@task()
+def triggers_scan_task(day: str | None = None) -> dict:
+    from yimen.proactive.services import triggers_scan
+
+    result = triggers_scan(today=dt.date.fromisoformat(day) if day else None)
+    return {d: {code: c["new"] for code, c in rules.items()} for d, rules in result.items()}

@@ -11,4 +11,8 @@ urlpatterns = [
     path("segments/export/", views.segment_export, name="segment_export"),
     path("segments/save/", views.segment_save, name="segment_save"),
     path("segments/<int:pk>/delete/", views.segment_delete, name="segment_delete"),
+    path("triggers/", views.trigger_library, name="triggers"),
+    path("offers/", views.offers, name="offers"),
+    path("offers/<int:pk>/apply/", views.offer_apply, name="offer_apply"),
+    path("offers/<int:pk>/dismiss/", views.offer_dismiss, name="offer_dismiss"),
 ]

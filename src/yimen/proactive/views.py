@@ -1,5 +1,6 @@
-"""Staff pages: the tag library, a person's tags with why, and the segment builder (count updates live
-through htmx as the expression changes; masked list; logged export)."""
+"""Staff pages: the tag library, a person's tags with why, the segment builder (count updates live
+through htmx as the expression changes; masked list; logged export) and the life-event rules. Citizen
+page: the offers life events brought (为您推荐), with one-click applications."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from yimen.accounts import roles
 from yimen.common.errors import DomainError, NotFound, PermissionDenied
 from yimen.places.models import Division
 from yimen.proactive import api, segments, selectors, services
@@ -95,6 +98,7 @@ def segment_builder(request):
         "tags": tags,
         "streets": streets,
         "saved": selectors.segments_saved(request.user),
+        "can_read_full": request.user.can(roles.PERSON_READ_FULL),
         **_outcome(request, expression),
     }
     return render(request, "proactive/segments.html", context)
@@ -119,12 +123,17 @@ def segment_export(request):
     expression = request.POST.get("expression", "")
     try:
         row, ids = services.segment_export(
-            actor=request.user, expression=expression, reason=request.POST.get("reason", "")
+            actor=request.user,
+            expression=expression,
+            reason=request.POST.get("reason", ""),
+            unmasked=request.POST.get("unmasked") == "1",
         )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect(reverse("proactive:segments") + "?" + urlencode({"expression": expression}))
-    return api.csv_response(user=request.user, ids=ids, filename=f"segment-export-{row.pk}.csv")
+    return api.csv_response(
+        user=request.user, ids=ids, filename=f"segment-export-{row.pk}.csv", unmasked=row.unmasked
+    )
 
 
 @require_POST
@@ -148,3 +157,51 @@ def segment_delete(request, pk: int):
     segment = get_object_or_404(SavedSegment, pk=pk, owner=request.user)
     services.segment_delete(actor=request.user, segment=segment)
     return redirect("proactive:segments")
+
+
+# ------------------------------------------------------------------------------- life-event offers
+
+
+@login_required
+def offers(request):
+    """The citizen's offers (为您推荐): what each life event makes possible, with one-click applications."""
+    return render(
+        request,
+        "proactive/offers.html",
+        {"groups": selectors.offers_of(request.user), "linked": bool(request.user.person_id)},
+    )
+
+
+@login_required
+@require_POST
+def offer_apply(request, pk: int):
+    try:
+        case = services.offer_apply(offer_id=pk, actor=request.user)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("proactive:offers")
+    messages.success(request, _("已提交申请，办件编号 %(n)s") % {"n": case.number})
+    return redirect("cases:detail", pk=case.pk)
+
+
+@login_required
+@require_POST
+def offer_dismiss(request, pk: int):
+    try:
+        services.offer_dismiss(offer_id=pk, actor=request.user)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("proactive:offers")
+
+
+@staff_page
+def trigger_library(request):
+    return render(
+        request,
+        "proactive/triggers.html",
+        {"rows": selectors.triggers_library(request.user), "scans": selectors.trigger_scans()},
+    )

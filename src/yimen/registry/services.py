@@ -17,7 +17,7 @@ from yimen.accounts import roles
 from yimen.common import audit
 from yimen.common.errors import PermissionDenied, ValidationFailed
 from yimen.common.identity import normalize_uscc, parse_id_number, validate_uscc
-from yimen.common.signals import subjects_changed_on_commit
+from yimen.common.signals import life_event_on_commit, subjects_changed_on_commit
 from yimen.places.models import Division
 from yimen.registry import selectors
 from yimen.registry.models import Enterprise, FieldSource, FullRead, Household, Person
@@ -71,6 +71,7 @@ def person_create(
     subjects_changed_on_commit(
         reason="registry.person.created", person_ids=[person.pk], household_ids=[person.household_id]
     )
+    life_event_on_commit(kind="birth", person_id=person.pk)
     return person
 
 
@@ -85,6 +86,7 @@ def person_record_death(*, person: Person, death_date: dt.date, actor=None) -> P
         kind="registry.person.deceased", subject=person, actor=actor, content={"death_date": death_date}
     )
     subjects_changed_on_commit(reason="registry.person.deceased", person_ids=[person.pk])
+    life_event_on_commit(kind="death", person_id=person.pk)
     return person
 
 
@@ -120,6 +122,7 @@ def enterprise_create(
     )
     audit.record(kind="registry.enterprise.created", subject=enterprise, actor=actor, content={"uscc": code})
     subjects_changed_on_commit(reason="registry.enterprise.created", enterprise_ids=[enterprise.pk])
+    life_event_on_commit(kind="enterprise_established", enterprise_id=enterprise.pk)
     return enterprise
 
 
@@ -171,6 +174,55 @@ def person_reveal(*, actor, person: Person, fields: Iterable[str], reason: str) 
     )
     FullRead.objects.filter(pk=read.pk).update(ledger_index=entry.index)
     return {f: values[f] for f in fields}
+
+
+BULK_READ_MAX = 20_000
+
+
+@transaction.atomic
+def persons_full_read_bulk(
+    *, actor, person_ids: Iterable[int], fields: Iterable[str], reason: str
+) -> list[int]:
+    """Record a full read of `fields` of many persons at once (an unmasked list for a service project):
+    one FullRead row per person, so each sees it in "who read my data", and one ledger entry for the
+    batch (count, reason and a digest of the ids). Only persons within the actor's scope are read; their
+    ids are returned, sorted. The caller reads the values in the same transaction."""
+    import hashlib
+
+    fields = _check_fields(fields, PERSON_FULL_FIELDS)
+    reason = _check_reason(reason)
+    if not actor.can(roles.PERSON_READ_FULL):
+        raise PermissionDenied(_("无权查看完整个人信息"))
+    wanted = sorted({int(i) for i in person_ids})
+    if len(wanted) > BULK_READ_MAX:
+        raise ValidationFailed(
+            _("一次最多查看 %(max)d 人的完整信息，请缩小范围") % {"max": BULK_READ_MAX}, field="person_ids"
+        )
+    visible: list[int] = []
+    for start in range(0, len(wanted), 2_000):
+        visible.extend(
+            selectors.persons_visible(actor)
+            .filter(pk__in=wanted[start : start + 2_000])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+    if not visible:
+        return []
+    digest = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()
+    entry = audit.record(
+        kind="registry.person.full_read_bulk",
+        subject="registry.person",
+        actor=actor,
+        content={"fields": fields, "count": len(visible), "reason": reason, "ids_sha256": digest},
+    )
+    FullRead.objects.bulk_create(
+        [
+            FullRead(actor=actor, person_id=pk, fields=fields, reason=reason, ledger_index=entry.index)
+            for pk in visible
+        ],
+        batch_size=2_000,
+    )
+    return visible
 
 
 @transaction.atomic

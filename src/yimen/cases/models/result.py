@@ -35,6 +35,8 @@ class Certificate(models.Model):
 
     class Meta:
         ordering = ["-issued_on", "-id"]
+        # Licences about to expire (the 推送办 renewal notices and the 证照到期 tag) are found by date.
+        indexes = [models.Index(fields=["state", "valid_until"], name="cases_cert_expiry")]
         verbose_name = _("电子证照")
         verbose_name_plural = _("电子证照")
 

@@ -74,7 +74,7 @@ def _applicant(*, actor, channel: str, id_number: str, uscc: str):
     return actor.person, None
 
 
-def _prefill(version, person, enterprise) -> dict:
+def form_prefill(version, person, enterprise) -> dict:
     """What the registry already knows, for form fields of the same name (the applicant does not retype it)."""
     known = {}
     if person is not None:
@@ -193,7 +193,7 @@ def case_submit(
                 % {"level": AcceptLevel(level).label, "levels": "、".join(version.accept_level_labels)},
                 field="item",
             )
-    form = {**_prefill(version, person, enterprise), **dict(form_data or {})}
+    form = {**form_prefill(version, person, enterprise), **dict(form_data or {})}
     _check_form(version, form)
     settle.settle_check(version, form, person=person, enterprise=enterprise)
 

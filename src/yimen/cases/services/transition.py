@@ -9,7 +9,7 @@ from yimen.cases import deadlines, workflow
 from yimen.cases.models import Case, StatusChange
 from yimen.common import audit
 from yimen.common.errors import PermissionDenied, ValidationFailed
-from yimen.common.signals import subjects_changed_on_commit
+from yimen.common.signals import life_event_on_commit, subjects_changed_on_commit
 
 _MIN_REASON = 2
 
@@ -43,6 +43,8 @@ def case_transition(
         person_ids=[case.applicant_person_id],
         enterprise_ids=[case.applicant_enterprise_id],
     )
+    if action == "approve":  # 办结: the applicant may be offered what usually follows (推送办)
+        life_event_on_commit(kind="case_completed", case_id=case.pk)
     return StatusChange.objects.create(
         case=case,
         from_status=before,

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "yimen.events",
     "yimen.notify",
     "yimen.proactive",
+    "yimen.policies",
     "yimen.portal",
     "yimen.demo",
 ]

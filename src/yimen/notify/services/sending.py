@@ -133,16 +133,16 @@ def context_check(template: Template, context: Mapping) -> None:
         )
 
 
-def _already_sent(ids: list[int], dedupe_key: str | None) -> set[int]:
-    if not dedupe_key:
-        return set()
+def _already_sent(ids: list[int], key_of: Mapping[int, str | None]) -> set[int]:
+    """The persons among `ids` who already have a notification with their dedupe key."""
+    ids = [i for i in ids if key_of.get(i)]
     out: set[int] = set()
     for chunk in id_batches(ids):
-        out.update(
-            Notification.objects.filter(ids_in("person_id", chunk), dedupe_key=dedupe_key).values_list(
-                "person_id", flat=True
-            )
+        keys = {key_of[i] for i in chunk}
+        rows = Notification.objects.filter(ids_in("person_id", chunk), dedupe_key__in=keys).values_list(
+            "person_id", "dedupe_key"
         )
+        out.update(pid for pid, key in rows if key_of.get(pid) == key)
     return out
 
 
@@ -225,6 +225,7 @@ def _send(
     action_label: str,
     campaign,
     now: dt.datetime,
+    dedupe_keys: Mapping[int, str] | None = None,
 ) -> BulkResult:
     result = BulkResult()
     people = contacts.contacts(person_ids)
@@ -236,7 +237,8 @@ def _send(
         else:
             eligible.append(person)
     ids = [p.person_id for p in eligible]
-    seen = _already_sent(ids, dedupe_key)
+    key_of = {pid: (dedupe_keys or {}).get(pid, dedupe_key) for pid in ids}
+    seen = _already_sent(ids, key_of)
     cap, since = policy.frequency_window(now)
     counts = {} if template.transactional else _recent_counts(ids, since)
     prefs = _preferences(ids)
@@ -264,7 +266,7 @@ def _send(
                 action_url,
                 action_label,
                 template.transactional,
-                dedupe_key,
+                key_of[pid],
                 now,
             )
         )
@@ -348,6 +350,7 @@ def notifications_send_bulk(
     contexts: Mapping[int, Mapping] | None = None,
     channels: Iterable[str] | None = None,
     dedupe_key: str | None = None,
+    dedupe_keys: Mapping[int, str] | None = None,
     action_url: str = "",
     action_label: str = "",
     campaign=None,
@@ -355,7 +358,8 @@ def notifications_send_bulk(
 ) -> BulkResult:
     """Notify many persons with set-based inserts, in chunks of YIMEN_NOTIFY_CHUNK_SIZE, in one
     transaction. `context` is shared; `contexts` adds per-person values by person id. `dedupe_key` is
-    the offer's identity: a person who already had a notification with it is skipped."""
+    the offer's identity: a person who already had a notification with it is skipped; `dedupe_keys`
+    gives a person their own key instead (one run offering different occasions to different people)."""
     template = template_get(template_code)
     values = context_clean(context)
     if not contexts:
@@ -363,6 +367,7 @@ def notifications_send_bulk(
     url, label = action_clean(action_url, action_label)
     chosen = channels_for(template, channels)
     key = dedupe_clean(dedupe_key)
+    keys = {int(pid): dedupe_clean(k) for pid, k in (dedupe_keys or {}).items()}
     moment = now or timezone.now()
     ids = list(dict.fromkeys(int(i) for i in person_ids))
     size = max(1, settings.YIMEN_NOTIFY_CHUNK_SIZE)
@@ -376,6 +381,7 @@ def notifications_send_bulk(
                 contexts=contexts,
                 channels=chosen,
                 dedupe_key=key,
+                dedupe_keys=keys,
                 action_url=url,
                 action_label=label,
                 campaign=campaign,

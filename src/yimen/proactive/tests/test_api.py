@@ -82,6 +82,41 @@ def test_export_is_logged_and_masked(staff):
     assert response["X-Export-Count"] == "3"
 
 
+def test_an_unmasked_export_records_a_full_read_of_every_person_listed(staff):
+    from yimen.ledger.models import Entry
+    from yimen.registry.models import FullRead
+
+    response = client_for(staff).post(
+        "/api/proactive/segments/export",
+        {"expression": "tag:elderly_living_alone", "reason": "2026年独居老人上门探访", "unmasked": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    listed = {int(r[0]) for r in rows[1:]}
+    full = {p.pk: p for p in Person.objects.filter(pk__in=listed)}
+    assert len(listed) == 3 and all(r[2] == full[int(r[0])].id_number for r in rows[1:])
+    reads = FullRead.objects.filter(actor=staff)
+    assert set(reads.values_list("person_id", flat=True)) == listed
+    assert {r.reason for r in reads} == {"2026年独居老人上门探访"}
+    bulk = Entry.objects.get(kind="registry.person.full_read_bulk")
+    assert {r.ledger_index for r in reads} == {bulk.index}
+    assert SegmentExport.objects.get().unmasked is True
+
+
+def test_an_unmasked_export_needs_the_full_read_capability_and_writes_nothing_without(computed):
+    from yimen.registry.models import FullRead
+
+    handler = UserFactory(role=Role.DEPARTMENT_HANDLER)  # may view masked persons, not read them in full
+    response = client_for(handler).post(
+        "/api/proactive/segments/export",
+        {"expression": "tag:elderly_living_alone", "reason": "2026年独居老人上门探访", "unmasked": True},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not FullRead.objects.exists() and not SegmentExport.objects.exists()
+
+
 def test_export_without_a_reason_is_refused_and_logs_nothing(staff):
     response = client_for(staff).post(
         "/api/proactive/segments/export", {"expression": "独居", "reason": "看看"}, format="json"

@@ -58,7 +58,7 @@ def test_a_death_through_the_registry_service_refreshes_on_commit(
     assert segments.segment_evaluate("80岁及以上").count == 1
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         person_record_death(person=alone, death_date=dt.date.today() - dt.timedelta(days=1))
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the tag refresh and the life event (身后事 offers to the family)
     assert alone.pk in members("deceased")
     assert alone.pk not in members("age_80_plus") and alone.pk not in members("living_alone")
     assert segments.segment_evaluate("80岁及以上").count == 0

@@ -51,7 +51,8 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = Person
 
     name = factory.Sequence(lambda n: ["陈志明", "李丽芳", "黄伟强", "梁嘉欣", "张国栋"][n % 5])
-    birth_date = factory.Sequence(lambda n: dt.date(1950, 1, 1) + dt.timedelta(days=97 * n))
+    # Every 97 days from 1950, wrapping after 2019 so a long test session never reaches future dates.
+    birth_date = factory.Sequence(lambda n: dt.date(1950, 1, 1) + dt.timedelta(days=97 * (n % 260)))
     gender = factory.Sequence(lambda n: "M" if n % 2 else "F")
     id_number = factory.LazyAttributeSequence(
         lambda o, n: make_id_number("440604", o.birth_date, (n * 2 + (1 if o.gender == "M" else 0)) % 1000)

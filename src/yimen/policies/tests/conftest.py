@@ -1,0 +1,28 @@
+import pytest
+
+from yimen.policies.tests.factories import world_build
+
+
+@pytest.fixture(autouse=True)
+def ledger_keys(settings, tmp_path):
+    """Fresh ledger keys per test (policy saves, matches and applications are audited)."""
+    settings.YIMEN_LEDGER_KEY_DIR = tmp_path / "keys"
+    settings.YIMEN_LEDGER_WITNESS_DIR = tmp_path / "witness"
+    settings.YIMEN_LEDGER_WITNESS = False
+    settings.YIMEN_LEDGER_CHECKPOINT_INTERVAL = 0
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return tmp_path
+
+
+@pytest.fixture
+def world(db):
+    return world_build()
+
+
+@pytest.fixture
+def shipped(world):
+    """The world with the shipped policies.yaml loaded."""
+    from yimen.policies.services import policies_load
+
+    policies_load(actor="system")
+    return world
