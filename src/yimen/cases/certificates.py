@@ -32,6 +32,27 @@ def verify_url(cert, request=None) -> str:
     return getattr(settings, "YIMEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
 
+def document_token(case) -> str:
+    """The token in a result document's QR URL (证明、批文): keyed by the site secret and the case number."""
+    from yimen.cases.services.results import verify_token_for
+
+    return verify_token_for(f"document:{case.number}")
+
+
+def document_verify_url(case, request=None) -> str:
+    path = reverse("cases:document_verify", args=[case.number, document_token(case)])
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return getattr(settings, "YIMEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def _qr_png(url: str) -> io.BytesIO:
+    png = io.BytesIO()
+    segno.make(url, error="m").save(png, kind="png", scale=6, border=2)
+    png.seek(0)
+    return png
+
+
 def qr_svg(url: str) -> str:
     """An inline SVG QR code (error correction M) for a page."""
     return segno.make(url, error="m").svg_inline(scale=4, dark="#1a1a1a")
@@ -90,10 +111,7 @@ def certificate_pdf(cert, *, url: str) -> bytes:
         pdf.cell(30, 8, label)
         pdf.cell(100, 8, str(value))
         y += 10
-    png = io.BytesIO()
-    segno.make(url, error="m").save(png, kind="png", scale=6, border=2)
-    png.seek(0)
-    pdf.image(png, x=pdf.w - 62, y=42, w=44, h=44)
+    pdf.image(_qr_png(url), x=pdf.w - 62, y=42, w=44, h=44)
     pdf.set_font("cjk", size=8)
     pdf.set_xy(pdf.w - 70, 88)
     pdf.multi_cell(60, 4, "扫码核验真伪\n" + url, align="C")
@@ -109,10 +127,10 @@ def applicant_label(case) -> tuple[str, str]:
     return e.name, e.uscc[:8] + "******" + e.uscc[-4:]
 
 
-def result_document_pdf(case) -> bytes:
+def result_document_pdf(case, *, url: str) -> bytes:
     """The result of an approved case whose item gives a document (证明、批文、决定书), as a one-page A4
-    PDF: result name, case number, applicant (masked), department, decision date. Raises RuntimeError
-    when no CJK font is installed."""
+    PDF: result name, case number, applicant (masked), department, decision date, and a QR code to the
+    public verification page `url`. Raises RuntimeError when no CJK font is installed."""
     from django.utils import timezone
     from fpdf import FPDF
 
@@ -144,4 +162,8 @@ def result_document_pdf(case) -> bytes:
         pdf.cell(34, 8, label)
         pdf.multi_cell(pdf.w - 70, 8, str(value))
         y = max(y + 10, pdf.get_y() + 2)
+    pdf.image(_qr_png(url), x=pdf.w - 64, y=y + 10, w=40, h=40)
+    pdf.set_font("cjk", size=8)
+    pdf.set_xy(pdf.w - 84, y + 52)
+    pdf.multi_cell(80, 4, "扫码核验真伪\n" + url, align="C")
     return bytes(pdf.output())

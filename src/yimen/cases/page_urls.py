@@ -20,4 +20,5 @@ urlpatterns = [
     path("verify/<str:token>/print/", views.certificate_print, name="certificate_print"),
     path("verify/<str:token>/certificate.pdf", views.certificate_pdf, name="certificate_pdf"),
     path("verify/<str:token>/bundle.json", views.certificate_bundle, name="certificate_bundle"),
+    path("documents/<str:number>/<str:token>/", views.document_verify, name="document_verify"),
 ]

@@ -124,6 +124,20 @@ def certificate_by_token(token: str) -> Certificate:
     return cert
 
 
+def result_document_by_number(number: str) -> Case:
+    """A decided case whose item gives a document (not a certificate), for its public verification."""
+    case = (
+        Case.objects.select_related("version", "department", "applicant_person", "applicant_enterprise")
+        .filter(
+            number=number, status__in=(Status.APPROVED, Status.DELIVERED), version__result_type="document"
+        )
+        .first()
+    )
+    if case is None:
+        raise NotFound("办理结果不存在 (result document not found)")
+    return case
+
+
 def certificates_mine(user) -> QuerySet[Certificate]:
     q = Q(pk__in=[])
     if user.person_id:

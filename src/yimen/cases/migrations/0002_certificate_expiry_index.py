@@ -4,16 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('places', '0002_gridgeneration'),
-        ('registry', '0003_fusion_lineage'),
+        ("cases", "0001_initial"),
+        ("places", "0002_gridgeneration"),
+        ("registry", "0003_fusion_lineage"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='certificate',
-            index=models.Index(fields=['state', 'valid_until'], name='cases_cert_expiry'),
+            model_name="certificate",
+            index=models.Index(fields=["state", "valid_until"], name="cases_cert_expiry"),
         ),
     ]

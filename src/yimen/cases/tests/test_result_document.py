@@ -22,7 +22,7 @@ FORM = {
     },
 }
 
-pytestmark = pytest.mark.skipif(certificates.cjk_font() is None, reason="no CJK font for the PDF")
+needs_font = pytest.mark.skipif(certificates.cjk_font() is None, reason="no CJK font for the PDF")
 
 
 @pytest.fixture
@@ -55,6 +55,7 @@ def _client(user) -> Client:
     return c
 
 
+@needs_font
 def test_online_application_with_zero_uploads_and_the_result_download(world, proof_item):
     code = proof_item.item.implementation_code
     citizen = _client(world.users["citizen"])
@@ -85,8 +86,58 @@ def test_online_application_with_zero_uploads_and_the_result_download(world, pro
     assert _client(world.users["stranger"]).get(f"/cases/{case.pk}/result.pdf").status_code == 404
 
 
+@needs_font
 def test_certificate_items_have_no_result_document(world):
     from yimen.cases.tests.factories import case_in
 
     case = case_in(world, Status.APPROVED)
     assert _client(world.users["citizen"]).get(f"/cases/{case.pk}/result.pdf").status_code == 404
+
+
+def _decided(world, proof_item) -> Case:
+    case = services.case_submit(
+        actor=world.users["clerk"],
+        item=proof_item.item.implementation_code,
+        channel="window",
+        id_number=world.elder.id_number,
+        form_data={"insurance_types": ["养老保险"], "period_from": "2024-01"},
+    )
+    case = services.case_accept(case=case, actor=world.users["clerk"])
+    return services.case_approve(case=case, actor=world.users["approver_mz"], opinion="同意")
+
+
+def test_a_result_document_is_verified_publicly_by_its_qr_link(world, proof_item):
+    case = _decided(world, proof_item)
+    url = certificates.document_verify_url(case)
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    page = Client().get("/" + path)  # anyone, not logged in
+    body = page.content.decode()
+    assert page.status_code == 200 and "该办理结果由一门出具，真实有效" in body
+    assert case.number in body and "个人社会保险参保缴费证明" in body and "<svg" in body
+    assert world.elder.id_number not in body and world.elder.name not in body  # masked
+    wrong = "/" + path.rstrip("/").rsplit("/", 1)[0] + "/" + "0" * 24 + "/"
+    assert Client().get(wrong).status_code == 404
+    assert Client().get(f"/cases/documents/{case.number}X/{certificates.document_token(case)}/").status_code == 404
+
+
+def test_an_undecided_or_certificate_case_has_no_document_page(world, proof_item):
+    from yimen.cases.tests.factories import case_in
+
+    pending = services.case_submit(
+        actor=world.users["clerk"],
+        item=proof_item.item.implementation_code,
+        channel="window",
+        id_number=world.elder.id_number,
+        form_data={"insurance_types": ["养老保险"], "period_from": "2024-01"},
+    )
+    licence = case_in(world, Status.APPROVED)
+    for case in (pending, licence):
+        url = f"/cases/documents/{case.number}/{certificates.document_token(case)}/"
+        assert Client().get(url).status_code == 404
+
+
+@needs_font
+def test_the_result_pdf_carries_the_verification_qr(world, proof_item):
+    case = _decided(world, proof_item)
+    pdf = certificates.result_document_pdf(case, url=certificates.document_verify_url(case))
+    assert pdf.startswith(b"%PDF") and b"/Subtype /Image" in pdf

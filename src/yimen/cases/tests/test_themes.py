@@ -127,20 +127,27 @@ def test_theme_window_page_files_and_accepts_in_one_step(world, theme):
     page = clerk.get(url).content.decode()
     assert "养老一件事" in page and "银行卡复印件" in page
     base = {"id_number": world.elder.id_number, "paper": ["photo", "bank_card"], "idempotency_key": "t-1"}
-    # the sub-case of 老年人优待证 needs its form: a field-level error, nothing written
+    code = world.elder_item.item.implementation_code
+    assert "申请表：老年人优待证办理" in page and f'name="form.{code}.card_form"' in page
+    # the sub-case of 老年人优待证 needs its form: a field-level error, nothing written, the rest kept
     r = clerk.post(url, base)
-    assert r.status_code == 200 and "form" in r.content.decode()
+    body = r.content.decode()
+    assert r.status_code == 200 and "优待证形式 必填" in body
+    assert 'value="photo" checked' in body  # what the clerk checked is kept
     assert not ThemeApplication.objects.exists() and not Case.objects.exists()
-    # a theme without forms goes through: filed and accepted, every sub-case in its department's queue
-    theme.items.remove(world.elder_item.item)
-    r = clerk.post(url, base)
+    # with the item's form filled in on the same page, the theme is filed and accepted
+    r = clerk.post(url, {**base, f"form.{code}.card_form": "电子证"})
     app = ThemeApplication.objects.get()
+    assert (
+        Case.objects.get(theme_application=app, item=world.elder_item.item).form_data["card_form"] == "电子证"
+    )
     assert r.status_code == 302 and r["Location"] == f"/cases/themes/{app.pk}/"
     assert app.accepted_at is not None
     assert set(Case.objects.filter(theme_application=app).values_list("status", flat=True)) == {
         Status.ACCEPTED
     }
-    assert clerk.post(url, base).status_code == 302  # a retried form shows the same application
+    # a retried form shows the same application
+    assert clerk.post(url, {**base, f"form.{code}.card_form": "电子证"}).status_code == 302
     assert ThemeApplication.objects.count() == 1
     assert Client().get(url).status_code == 302  # login first
     citizen = Client()

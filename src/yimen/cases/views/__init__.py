@@ -16,6 +16,7 @@ from yimen.cases.views.certificate import (
     certificate_pdf,
     certificate_print,
     certificate_verify,
+    document_verify,
 )
 from yimen.cases.views.intake import apply, intake, intake_items, theme_intake
 
@@ -24,6 +25,7 @@ __all__ = [
     "case_act",
     "case_detail",
     "certificate_bundle",
+    "document_verify",
     "certificate_pdf",
     "certificate_print",
     "certificate_verify",

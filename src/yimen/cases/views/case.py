@@ -145,7 +145,8 @@ def result_document(request, pk: int):
     case = _case(request, pk)
     if not _has_result_document(case):
         raise Http404
-    response = HttpResponse(certificates.result_document_pdf(case), content_type="application/pdf")
+    url = certificates.document_verify_url(case, request)
+    response = HttpResponse(certificates.result_document_pdf(case, url=url), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{case.number}.pdf"'
     return response
 

@@ -1,7 +1,9 @@
 """Public pages of an electronic certificate: verification (what the QR code opens), print, PDF and
-the ledger inclusion bundle."""
+the ledger inclusion bundle; and the verification page of a result document (证明、批文)."""
 
 from __future__ import annotations
+
+import hmac
 
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -68,3 +70,29 @@ def certificate_bundle(request, token: str):
     if proof is None:
         raise Http404
     return JsonResponse(proof, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+def document_verify(request, number: str, token: str):
+    """Public: what a result document's QR code opens (证明、批文). The applicant is masked; the ledger proof
+    shows the decision was recorded. A wrong token is a 404, as is a case that gave no such document."""
+    try:
+        case = selectors.result_document_by_number(number)
+    except NotFound:
+        raise Http404 from None
+    if not hmac.compare_digest(token, certificates.document_token(case)):
+        raise Http404
+    url = certificates.document_verify_url(case, request)
+    applicant, applicant_id = certificates.applicant_label(case)
+    decision = case.history.filter(to_status="approved").order_by("-at").first()
+    return render(
+        request,
+        "cases/document_verify.html",
+        {
+            "case": case,
+            "applicant": applicant,
+            "applicant_id": applicant_id,
+            "qr": certificates.qr_svg(url),
+            "url": url,
+            "proof": selectors.ledger_proof(decision.ledger_index if decision else None),
+        },
+    )

@@ -28,17 +28,23 @@ def _require(request, capability: str) -> None:
         raise DjangoPermissionDenied
 
 
-def _form_fields(version) -> list[dict]:
-    """Inputs for the item's JSON Schema form (fields the registry fills are left out)."""
+def _form_fields(version, *, prefix: str = "form", data=None) -> list[dict]:
+    """Inputs for the item's JSON Schema form (fields the registry fills are left out). `prefix` names the
+    inputs (`form.<field>`; a theme's items: `form.<item code>.<field>`); `data` refills them after an error."""
     schema = version.form_schema or {}
     required = set(schema.get("required", []))
     fields = []
     for name, spec in schema.get("properties", {}).items():
         if name in ("id_number", "name", "uscc", "enterprise_name"):
             continue
+        key = f"{prefix}.{name}"
         fields.append(
             {
                 "name": name,
+                "input": key,
+                "id": "f-" + key.removeprefix("form.").replace(".", "-"),
+                "value": data.get(key, "") if data is not None else "",
+                "chosen": data.getlist(key) if data is not None and hasattr(data, "getlist") else [],
                 "title": spec.get("title", name),
                 "type": spec.get("type", "string"),
                 "enum": spec.get("enum"),
@@ -50,14 +56,14 @@ def _form_fields(version) -> list[dict]:
     return fields
 
 
-def _form_data(post, version) -> dict:
+def _form_data(post, version, *, prefix: str = "form") -> dict:
     out = {}
-    for f in _form_fields(version):
-        raw = post.get(f"form.{f['name']}", "")
+    for f in _form_fields(version, prefix=prefix):
+        raw = post.get(f["input"], "")
         if f["type"] == "boolean":
             out[f["name"]] = raw == "on"
         elif f["type"] == "array":
-            chosen = post.getlist(f"form.{f['name']}")
+            chosen = post.getlist(f["input"])
             if chosen:
                 out[f["name"]] = chosen
         elif raw == "":
@@ -155,7 +161,11 @@ def apply(request, code: str):
         (m, reuse.reuse_for(m, person=person, enterprise=enterprise, today=today))
         for m in version.materials.all()
     ]
-    ctx = {"version": version, "checklist": checklist, "form_fields": _form_fields(version)}
+    ctx = {
+        "version": version,
+        "checklist": checklist,
+        "form_fields": _form_fields(version, data=request.POST if request.method == "POST" else None),
+    }
     if request.method == "POST":
         files = {
             m.key: request.FILES[f"file.{m.key}"]
@@ -199,9 +209,28 @@ def theme_intake(request, code: str):
     except NotFound:
         raise Http404 from None
     params = request.POST if request.method == "POST" else request.GET
-    ctx = {"t": detail, "q": params, "materials": detail.materials, "checked": params.getlist("paper")}
+    posted = request.POST if request.method == "POST" else None
+    # Each item's own application form, its inputs named by the item's code (one form per sub-case).
+    item_forms = [
+        (v, fields)
+        for v in detail.items
+        if (fields := _form_fields(v, prefix=f"form.{v.item.implementation_code}", data=posted))
+    ]
+    ctx = {
+        "t": detail,
+        "q": params,
+        "materials": detail.materials,
+        "checked": params.getlist("paper"),
+        "item_forms": item_forms,
+    }
     if request.method == "POST":
         paper = request.POST.getlist("paper")
+        forms = {
+            v.item.implementation_code: _form_data(
+                request.POST, v, prefix=f"form.{v.item.implementation_code}"
+            )
+            for v, _fields in item_forms
+        }
         try:
             with transaction.atomic():
                 app = services.theme_submit(
@@ -210,6 +239,7 @@ def theme_intake(request, code: str):
                     channel="window",
                     id_number=request.POST.get("id_number", "").strip(),
                     uscc=request.POST.get("uscc", "").strip(),
+                    forms=forms,
                     materials={key: {"paper": True} for key in paper},
                     idempotency_key=request.POST.get("idempotency_key", ""),
                 )
