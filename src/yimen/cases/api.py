@@ -56,7 +56,10 @@ class CaseListApi(APIView):
         key = request.headers.get("Idempotency-Key", "")
         case = services.case_submit(actor=request.user, idempotency_key=key, **data.validated_data)
         existed = case.replayed
-        case = selectors.case_get(user=request.user, pk=case.pk) if not existed else case
+        # A new case is answered from the object just written (its item, version, department and applicant
+        # are already attached); a replay is read again, in the caller's scope.
+        if existed:
+            case = selectors.case_get(user=request.user, pk=case.pk)
         return Response(
             serializers.CaseOut(case, context={"request": request}).data,
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from rest_framework import serializers
 
 from yimen.cases import deadlines, workflow
@@ -12,6 +14,7 @@ from yimen.cases.models import (
     Certificate,
     Channel,
     DeliveryMethod,
+    Status,
     StatusChange,
 )
 from yimen.common.masking import MASKERS, mask_id_number, mask_name
@@ -29,7 +32,21 @@ def form_masked(data: dict) -> dict:
     return {k: MASKERS[k](v) if k in MASKERS and isinstance(v, str) else v for k, v in (data or {}).items()}
 
 
-class MaterialOut(serializers.ModelSerializer):
+class FieldsOnce:
+    """A ModelSerializer builds its fields by introspecting the model every time one is instantiated
+    (several per case answer); these answers' fields depend on nothing but the class, so each class builds
+    them once and every instance gets a copy (what DRF does with declared fields anyway)."""
+
+    def get_fields(self):
+        cls = type(self)
+        proto = cls.__dict__.get("_fields_proto")
+        if proto is None:
+            proto = super().get_fields()
+            cls._fields_proto = proto
+        return copy.deepcopy(proto)
+
+
+class MaterialOut(FieldsOnce, serializers.ModelSerializer):
     upload_sha256 = serializers.CharField(source="upload.sha256", default=None)
 
     class Meta:
@@ -37,7 +54,7 @@ class MaterialOut(serializers.ModelSerializer):
         fields = ["key", "name", "required", "source", "state", "reuse_ref", "reuse_label", "upload_sha256"]
 
 
-class StepOut(serializers.ModelSerializer):
+class StepOut(FieldsOnce, serializers.ModelSerializer):
     done_by = serializers.CharField(source="done_by.full_name", default=None)
 
     class Meta:
@@ -45,7 +62,7 @@ class StepOut(serializers.ModelSerializer):
         fields = ["order", "code", "name", "done_by", "done_at", "opinion", "outcome"]
 
 
-class HistoryOut(serializers.ModelSerializer):
+class HistoryOut(FieldsOnce, serializers.ModelSerializer):
     class Meta:
         model = StatusChange
         fields = ["from_status", "to_status", "note", "at", "ledger_index"]
@@ -57,7 +74,7 @@ class FlagsOut(serializers.Serializer):
     days_left = serializers.IntegerField(allow_null=True)
 
 
-class CaseListOut(serializers.ModelSerializer):
+class CaseListOut(FieldsOnce, serializers.ModelSerializer):
     item = serializers.CharField(source="item.implementation_code")
     item_name = serializers.CharField(source="version.name")
     department = serializers.CharField(source="department.code")
@@ -126,6 +143,8 @@ class CaseOut(CaseListOut):
         return form_masked(case.form_data)
 
     def get_certificate(self, case) -> dict | None:
+        if case.status not in (Status.APPROVED, Status.DELIVERED):
+            return None  # only a decided case can have one: no query
         cert = Certificate.objects.filter(case=case).first()
         if cert is None:
             return None

@@ -177,7 +177,7 @@ def case_submit(
     if channel not in Channel.values:
         raise ValidationFailed(_("未知申请渠道 %(c)s") % {"c": channel}, field="channel")
     try:
-        version = catalog.item_current(item or "")
+        version = catalog.item_for_intake(item or "")
     except NotFound:
         raise ValidationFailed(_("事项 %(code)s 不存在或未发布") % {"code": item}, field="item") from None
     person, enterprise = _applicant(actor=actor, channel=channel, id_number=id_number, uscc=uscc)
