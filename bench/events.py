@@ -7,6 +7,17 @@ Dispatch latency: reports go in through `event_report` (locate, classify, route,
 (the server-sent events view) open, and the latency of a report is from the moment it is handed to the
 service to the moment its row arrives on that stream. Targets: p99 <= 1 s at 50 reports/s for 60 s;
 point-to-grid <= 50 us per lookup. Prints JSON lines.
+
+Statistics at Chancheng scale (a database of its own: places with the full ~2,000 grids, the demo
+accounts and the demo's 400,000 historical events; no persons, so it loads in minutes):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/yimen_bench_events_stats \
+        .venv/bin/python bench/events.py --stats-only --samples 30
+
+For the last 30/90/365 days and three viewers (command centre, a street's grid worker, a department
+handler) it times, sample by sample in alternation, the statistics read from the roll-up and the same
+statistics computed from the events table (the old path), checks they are equal, and times the whole
+statistics page (view + template) on the roll-up. Target: page p95 <= 500 ms on PostgreSQL.
 """
 
 import argparse
@@ -15,7 +26,7 @@ import random
 import threading
 import time
 
-from _setup import django_ready, emit, percentiles
+from _setup import django_ready, emit, ensure_database, percentiles
 
 
 def main() -> None:
@@ -26,8 +37,19 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=200_000)
     parser.add_argument("--workers", type=int, default=8, help="concurrent intake threads (like web workers)")
     parser.add_argument("--skip-micro", action="store_true", help="only the dispatch latency")
+    parser.add_argument("--stats-only", action="store_true", help="only the statistics (own database)")
+    parser.add_argument("--samples", type=int, default=30, help="statistics samples per case")
+    parser.add_argument(
+        "--locate-only", action="store_true", help="only point-to-grid, on the --scale grids (no demo people)"
+    )
     args = parser.parse_args()
-    django_ready(scale=args.scale)
+    if args.stats_only:
+        bench_statistics(args.samples)
+        return
+    if args.locate_only:
+        places_ready(grids=args.scale)
+    else:
+        django_ready(scale=args.scale)
 
     from yimen.places import locator, selectors
 
@@ -45,6 +67,8 @@ def main() -> None:
     points = [p for p, where in zip(box, locator.locate_many(box), strict=True) if where is not None]
     if not args.skip_micro:
         bench_locate(locator, points, len(grids))
+    if args.locate_only:
+        return
     texts = bench_classify(skip=args.skip_micro)
     bench_dispatch(args, points, texts)
 
@@ -62,6 +86,16 @@ def bench_locate(locator, points, grid_count: int) -> None:
         one(lat, lng)
     single = (time.perf_counter() - t0) / len(points) * 1e6
     emit("events", "locate_us_per_point", single, "us", grids=grid_count, lookups=len(points))
+    # The previous method on the same points, for comparison: an STRtree query per point.
+    import shapely
+
+    tree = locator._current().tree
+    t0 = time.perf_counter()
+    for lat, lng in points:
+        locator._coordinates(lat, lng)
+        tree.query(shapely.Point(lng, lat), predicate="intersects").min()
+    strtree = (time.perf_counter() - t0) / len(points) * 1e6
+    emit("events", "locate_strtree_us_per_point", strtree, "us", grids=grid_count, lookups=len(points))
     t0 = time.perf_counter()
     locator.locate_many(points)
     many = len(points) / (time.perf_counter() - t0)
@@ -193,6 +227,121 @@ def bench_dispatch(args, points, texts) -> None:
         return
     for k, v in percentiles(latencies).items():
         emit("events", f"report_to_inbox_{k}", v, "ms", **extra)
+
+
+def places_ready(*, grids: str) -> None:
+    """Migrate and load the districts' divisions with the small (~600) or full (~2,000) grids."""
+    import django
+    from django.core.management import call_command
+
+    ensure_database()
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    from yimen.places.services import reference_load
+
+    reference_load(grids=grids)
+
+
+def stats_ready() -> None:
+    """Migrate; load places with the full grids, the demo accounts and the full demo event history (the
+    loader does nothing when events exist); build the roll-up if it has not been built."""
+    places_ready(grids="full")
+    from yimen.demo.accounts import demo_accounts_ensure
+    from yimen.demo.events import demo_events_load
+    from yimen.events.models import RollupState
+    from yimen.events.services import statistics_rollup_rebuild
+
+    demo_accounts_ensure()
+    demo_events_load(scale="full")
+    if not RollupState.objects.exists():
+        t0 = time.perf_counter()
+        done = statistics_rollup_rebuild(actor="bench")
+        emit(
+            "events",
+            "statistics_rollup_rebuild_s",
+            time.perf_counter() - t0,
+            "s",
+            events=done["events"],
+            tally_rows=done["tally_rows"],
+            grid_rows=done["grid_rows"],
+        )
+
+
+def bench_statistics(samples: int) -> None:
+    import datetime as dt
+
+    stats_ready()
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from yimen.accounts.models import User
+    from yimen.events.models import DailyGridTally, DailyTally, Event
+    from yimen.events.statistics import statistics
+    from yimen.events.views import stats
+
+    users = {u.username: u for u in User.objects.filter(username__in=["command", "grid_zm", "handler_hb"])}
+    size = {
+        "events": Event.objects.count(),
+        "tally_rows": DailyTally.objects.count(),
+        "grid_rows": DailyGridTally.objects.count(),
+    }
+    for days in (30, 90, 365):
+        for who in ("command", "grid_zm", "handler_hb"):
+            user = users[who]
+            since = timezone.now() - dt.timedelta(days=days)
+            period = Event.objects.filter(created_at__gte=since).count()
+            timings = {"rollup": [], "direct": []}
+            answers = {}
+            for i in range(samples + 2):  # two warm-up rounds, not counted
+                for source in ("rollup", "direct") if i % 2 else ("direct", "rollup"):
+                    t0 = time.perf_counter_ns()
+                    answers[source] = statistics(user, since=since, source=source)
+                    if i >= 2:
+                        timings[source].append(time.perf_counter_ns() - t0)
+            equal = answers["rollup"] == answers["direct"]
+            for source, times in timings.items():
+                q = percentiles(times)
+                emit(
+                    "events",
+                    f"statistics_{source}_ms",
+                    q["p50"],
+                    "ms",
+                    p95=round(q["p95"], 2),
+                    max=round(q["max"], 2),
+                    days=days,
+                    viewer=who,
+                    events_in_period=period,
+                    samples=samples,
+                    rollup_equals_direct=equal,
+                    **size,
+                )
+            if who == "command":
+                page = []
+                for i in range(samples + 2):
+                    request = RequestFactory().get("/events/stats/", {"days": str(days)})
+                    request.user = user
+                    t0 = time.perf_counter_ns()
+                    response = stats(request)
+                    assert response.status_code == 200
+                    if i >= 2:
+                        page.append(time.perf_counter_ns() - t0)
+                q = percentiles(page)
+                emit(
+                    "events",
+                    "statistics_page_ms",
+                    q["p50"],
+                    "ms",
+                    p95=round(q["p95"], 2),
+                    max=round(q["max"], 2),
+                    days=days,
+                    viewer=who,
+                    events_in_period=period,
+                    samples=samples,
+                    source="rollup",
+                    **size,
+                )
+    connection.close()
 
 
 if __name__ == "__main__":

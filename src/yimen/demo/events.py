@@ -113,6 +113,8 @@ def demo_events_load(*, scale: str = "small", seed: int = 4406, progress: Progre
             )
     made = _history(HISTORY.get(scale, HISTORY["small"]), seed, progress or (lambda *a: None))
     live = _live(seed)
+    # The history was bulk-written past the services: the statistics roll-up is built from it once.
+    services.statistics_rollup_rebuild(actor="demo-loader")
     return {"already": False, "history": made, "live": live}
 
 

@@ -307,3 +307,92 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class DailyTally(models.Model):
+    """The statistics roll-up: per local day, subcategory, department and street, what the statistics page
+    adds up. Derived data (rebuilt from events by `statistics_rollup_rebuild`), so the keys are plain
+    integers, 0 for none, not foreign keys. Event figures count on the day the event was reported;
+    ratings on the day the rated report was received. The event services keep it current in the
+    transaction of each change (`yimen.events.services.rollup`)."""
+
+    day = models.DateField()
+    subcategory_key = models.PositiveIntegerField()
+    department_key = models.PositiveIntegerField()
+    street_key = models.PositiveIntegerField()
+    total = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    n_dispatch = models.IntegerField(default=0)
+    n_acknowledge = models.IntegerField(default=0)
+    n_close = models.IntegerField(default=0)
+    # summed durations in microseconds: reported -> dispatched, dispatched -> acknowledged, reported -> closed
+    to_dispatch_us = models.BigIntegerField(default=0)
+    to_acknowledge_us = models.BigIntegerField(default=0)
+    to_close_us = models.BigIntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+    rating_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("事件统计日汇总")
+        verbose_name_plural = _("事件统计日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "subcategory_key", "department_key", "street_key"], name="daily_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.subcategory_key}/{self.department_key}/{self.street_key}"
+
+
+class DailyGridTally(models.Model):
+    """Events reported per local day, grid and department: the hot spots (same rules as DailyTally)."""
+
+    day = models.DateField()
+    grid_key = models.PositiveIntegerField()
+    department_key = models.PositiveIntegerField()
+    street_key = models.PositiveIntegerField()  # the grid's street: filters without a join
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("网格事件日汇总")
+        verbose_name_plural = _("网格事件日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "grid_key", "department_key", "street_key"], name="daily_grid_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.grid_key}/{self.department_key}"
+
+
+class RollupState(models.Model):
+    """One row once the roll-up has been built from the events: until then statistics read the events."""
+
+    built_at = models.DateTimeField()
+    events = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.built_at} ({self.events})"
+
+
+class ContactRead(models.Model):
+    """One read of a reporter's full name and phone (masked everywhere else): who, which report, which
+    fields, why. Written with its ledger entry in the same transaction, like the registry's FullRead."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    report = models.ForeignKey(Report, models.PROTECT, related_name="contact_reads")
+    fields = models.JSONField(_("字段"))
+    reason = models.CharField(_("事由"), max_length=200)
+    at = models.DateTimeField(db_index=True)
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("反映人信息查阅记录")
+        verbose_name_plural = _("反映人信息查阅记录")
+
+    def __str__(self) -> str:
+        return f"contact read #{self.pk} of report {self.report_id} by user {self.actor_id}"

@@ -15,7 +15,16 @@ from django.utils.translation import gettext as _
 from yimen.accounts import roles
 from yimen.common.errors import NotFound
 from yimen.common.masking import mask_name, mask_phone
-from yimen.events.models import Category, Event, HistoryEntry, JointRequest, Report, RoutingRule, Subcategory
+from yimen.events.models import (
+    Category,
+    Event,
+    HistoryEntry,
+    JointRequest,
+    JointTask,
+    Report,
+    RoutingRule,
+    Subcategory,
+)
 from yimen.events.workflow import INBOX_STATES, OPEN_STATES, Status
 
 
@@ -32,8 +41,10 @@ def events_visible(user) -> QuerySet[Event]:
     if user.can(roles.EVENT_HANDLE) and not user.can(roles.EVENT_COMMAND):
         if user.department_id is None:
             return qs.none()
-        qs = qs.filter(Q(department_id=user.department_id) | Q(joint_tasks__department_id=user.department_id))
-        qs = qs.distinct()
+        # The joint tasks as a subquery, not a join: no duplicate rows (no DISTINCT), and a period filter
+        # on the events can still use its index.
+        joint = JointTask.objects.filter(department_id=user.department_id).values("event_id")
+        qs = qs.filter(Q(department_id=user.department_id) | Q(pk__in=joint))
     if user.division_id is not None:
         qs = qs.filter(grid__path__startswith=user.division.path)
     return qs
@@ -92,6 +103,16 @@ def inbox_dispatches_after(department_id: int, after_id: int, *, since: dt.datet
     )
     if since is not None:
         qs = qs.filter(created_at__gte=since)
+    return qs.select_related("event__subcategory", "event__street", "event__village").order_by("id")
+
+
+def inbox_dispatches_since(department_id: int, after_id: int, since: dt.datetime):
+    """Dispatch history rows for the department with id > after_id or written since `since`: ids are
+    taken when a row is inserted, not when it commits, so a row with a lower id can become visible after
+    a higher one was already streamed; the stream looks back over `since` and skips what it sent."""
+    qs = HistoryEntry.objects.filter(
+        department_id=department_id, action__in=["dispatched", "joint_task"]
+    ).filter(Q(id__gt=after_id) | Q(created_at__gte=since))
     return qs.select_related("event__subcategory", "event__street", "event__village").order_by("id")
 
 
@@ -177,108 +198,3 @@ def closed_event_samples():
         .order_by("id")
         .iterator(chunk_size=5000)
     )
-
-
-def statistics(user, *, since: dt.datetime, street: str = "") -> dict:
-    """Closure rate (办结率), on-time rate, average minutes to dispatch/acknowledge/close, satisfaction,
-    by category, department and street, and the hot-spot grids, for events reported since `since`.
-
-    One grouped scan (subcategory x department x street, a few thousand rows at most) gives every table:
-    sums and counts add up across groups, averages are divided at the end."""
-    from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Sum
-
-    from yimen.places.models import Department, Division
-
-    qs = events_visible(user).filter(created_at__gte=since).order_by()
-    if street:
-        qs = qs.filter(street__code=street)
-
-    def span(a: str, b: str):
-        return Sum(ExpressionWrapper(F(b) - F(a), output_field=DurationField()))
-
-    groups = qs.values("subcategory_id", "department_id", "street_id").annotate(
-        total=Count("id"),
-        closed=Count("id", filter=Q(status=Status.CLOSED)),
-        on_time=Count("id", filter=Q(status=Status.CLOSED, resolved_at__date__lte=F("resolve_due"))),
-        n_dispatch=Count("dispatched_at"),
-        n_acknowledge=Count("acknowledged_at"),
-        n_close=Count("closed_at"),
-        to_dispatch=span("created_at", "dispatched_at"),
-        to_acknowledge=span("dispatched_at", "acknowledged_at"),
-        to_close=span("created_at", "closed_at"),
-    )
-    categories = dict(Subcategory.objects.values_list("pk", "category_id"))
-    names = {
-        "category": dict(Category.objects.values_list("pk", "name")),
-        "department": dict(Department.objects.values_list("pk", "name")),
-        "street": dict(Division.objects.filter(level=Division.Level.STREET).values_list("pk", "name")),
-    }
-    tables: dict[str, dict] = {"overall": {}, "category": {}, "department": {}, "street": {}}
-    for row in groups:
-        keys = {
-            "overall": None,
-            "category": categories.get(row["subcategory_id"]),
-            "department": row["department_id"],
-            "street": row["street_id"],
-        }
-        for table, key in keys.items():
-            acc = tables[table].setdefault(key, _Tally())
-            acc.add(row)
-    ratings = Report.objects.filter(created_at__gte=since, rating__isnull=False)
-    if street or user.division_id or not user.can(roles.EVENT_COMMAND):
-        ratings = ratings.filter(event__in=qs.values("pk"))  # a narrower scope: only its events' reports
-    top = list(qs.values("grid_id").annotate(total=Count("id")).order_by("-total", "grid_id")[:20])
-    grid_rows = Division.objects.filter(pk__in=[t["grid_id"] for t in top]).select_related("parent")
-    by_grid = {g.pk: g for g in grid_rows}
-    hot = [
-        {
-            "grid__code": by_grid[t["grid_id"]].code,
-            "grid__name": by_grid[t["grid_id"]].name,
-            "grid__centroid_lat": by_grid[t["grid_id"]].centroid_lat,
-            "grid__centroid_lng": by_grid[t["grid_id"]].centroid_lng,
-            "village__name": by_grid[t["grid_id"]].parent.name,
-            "total": t["total"],
-        }
-        for t in top
-        if t["grid_id"] in by_grid
-    ]
-
-    def listing(table: str) -> list[dict]:
-        rows = [acc.result(key=key, name=names[table].get(key)) for key, acc in tables[table].items()]
-        return sorted(rows, key=lambda r: -r["total"])
-
-    overall = tables["overall"].get(None, _Tally()).result(key=None, name="")
-    return {
-        "overall": overall,
-        "satisfaction": ratings.aggregate(avg=Avg("rating"), n=Count("id")),
-        "by_category": listing("category"),
-        "by_department": listing("department"),
-        "by_street": listing("street"),
-        "hot_spots": hot,
-    }
-
-
-class _Tally:
-    FIELDS = ("total", "closed", "on_time", "n_dispatch", "n_acknowledge", "n_close")
-    SPANS = (("to_dispatch", "n_dispatch"), ("to_acknowledge", "n_acknowledge"), ("to_close", "n_close"))
-
-    def __init__(self):
-        self.counts = dict.fromkeys(self.FIELDS, 0)
-        self.spans = {name: dt.timedelta(0) for name, _n in self.SPANS}
-
-    def add(self, row: dict) -> None:
-        for field in self.FIELDS:
-            self.counts[field] += row[field] or 0
-        for name, _n in self.SPANS:
-            if row[name] is not None:
-                self.spans[name] += row[name]
-
-    def result(self, *, key, name) -> dict:
-        c = self.counts
-        out = {"key": key, "name": name, "total": c["total"], "closed": c["closed"], "on_time": c["on_time"]}
-        out["closure_rate"] = round(100 * c["closed"] / c["total"], 1) if c["total"] else None
-        out["on_time_rate"] = round(100 * c["on_time"] / c["closed"], 1) if c["closed"] else None
-        for span, count in self.SPANS:
-            n = c[count]
-            out[f"{span}_minutes"] = round(self.spans[span].total_seconds() / 60 / n, 1) if n else None
-        return out

@@ -7,15 +7,21 @@ one `event: dispatched` message whose data is the rendered inbox row. The stream
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from yimen.events import live, selectors
 
 KEEPALIVE_SECONDS = 15.0
+# A dispatch whose history id was taken before another's but whose transaction committed after it is
+# still streamed if it commits within this many seconds of being written (rows are sent once each; the
+# page replaces a row it already shows).
+LOOKBACK_SECONDS = 10.0
 
 
 def _cursor(request) -> int:
@@ -35,12 +41,20 @@ def inbox_response(request) -> StreamingHttpResponse:
         nonlocal after
         started = last_sent = time.monotonic()
         seen = live.generation()
+        sent: dict[int, float] = {}  # ids streamed within the look-back window, and when
         yield "retry: 1000\n\n"
         try:
             while time.monotonic() - started < lifetime:
-                rows = list(selectors.inbox_dispatches_after(department_id, after))
+                now = time.monotonic()
+                since = timezone.now() - dt.timedelta(seconds=LOOKBACK_SECONDS)
+                rows = list(selectors.inbox_dispatches_since(department_id, after, since))
+                for pk in [pk for pk, at in sent.items() if now - at > 2 * LOOKBACK_SECONDS]:
+                    del sent[pk]
                 for row in rows:
-                    after = row.pk
+                    if row.pk in sent:
+                        continue
+                    sent[row.pk] = now
+                    after = max(after, row.pk)
                     html = render_to_string("events/_inbox_row.html", {"e": row.event, "live": True})
                     data = "\n".join(f"data: {line}" for line in html.strip().splitlines())
                     yield f"id: {row.pk}\nevent: dispatched\n{data}\n\n"

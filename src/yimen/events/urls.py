@@ -16,5 +16,6 @@ urlpatterns = [
     path("stats/", views.stats, name="stats"),
     path("rules/", views.rules, name="rules"),
     path("e/<str:number>/", views.detail, name="detail"),
+    path("e/<str:number>/contact/", views.contact_reveal, name="contact-reveal"),
     path("e/<str:number>/<slug:action>/", views.act, name="act"),
 ]

@@ -193,11 +193,13 @@ def stats(request):
 
     from django.utils import timezone
 
+    from yimen.events.statistics import statistics
+
     _need(request, roles.EVENT_VIEW)
     period = request.GET.get("days", "90") if request.GET.get("days", "90") in STATS_PERIODS else "90"
     street = request.GET.get("street", "")
     since = timezone.now() - dt.timedelta(days=STATS_PERIODS[period])
-    data = selectors.statistics(request.user, since=since, street=street)
+    data = statistics(request.user, since=since, street=street)
     hot = [
         {
             "lat": h["grid__centroid_lat"],
@@ -298,10 +300,17 @@ def detail(request, number: str):
         event = selectors.event_for(request.user, number)
     except NotFound:
         raise Http404 from None
-    user = request.user
-    ctx = {
+    return render(request, "events/detail.html", _detail_context(request.user, event))
+
+
+def _detail_context(user, event, *, revealed: dict | None = None) -> dict:
+    """The detail page; `revealed`: {report pk: full contact values} just read through the logged reveal,
+    shown on this one response only."""
+    revealed = revealed or {}
+    return {
         "event": event,
-        "reports": [(r, selectors.reporter_masked(r)) for r in event.reports.all()],
+        "reports": [(r, selectors.reporter_masked(r), revealed.get(r.pk)) for r in event.reports.all()],
+        "can_reveal": user.can(roles.EVENT_HANDLE) or user.can(roles.EVENT_COMMAND),
         "timeline": event.history.select_related("department").all(),
         "photos": event.photos.all(),
         "tasks": event.joint_tasks.select_related("department"),
@@ -315,7 +324,30 @@ def detail(request, number: str):
         "subcategories": selectors.subcategories(),
         "departments": places.departments(),
     }
-    return render(request, "events/detail.html", ctx)
+
+
+@login_required
+@require_POST
+def contact_reveal(request, number: str):
+    """查看完整信息: a reporter's full name and phone, with a reason; logged; shown on this response only."""
+    try:
+        event = selectors.event_for(request.user, number)
+    except NotFound:
+        raise Http404 from None
+    report = event.reports.filter(pk=request.POST.get("report") or 0).first()
+    if report is None:
+        raise Http404
+    try:
+        values = services.report_contact_reveal(
+            actor=request.user, report=report, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("events:detail", number=event.number)
+    ctx = _detail_context(request.user, event, revealed={report.pk: values})
+    response = render(request, "events/detail.html", ctx)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -64,7 +64,9 @@ def workbench_context(user) -> dict:
             )
         )
     if user.can(roles.ENTERPRISE_VIEW):
-        tools.append((_("惠企政策"), reverse("policies:library"), _("扶持政策的适用规则、匹配企业与免申即享")))
+        tools.append(
+            (_("惠企政策"), reverse("policies:library"), _("扶持政策的适用规则、匹配企业与免申即享"))
+        )
     if user.can(roles.NOTIFY_CAMPAIGN_MANAGE):
         tools.append((_("推送活动"), reverse("notify:campaigns"), _("向人群推送消息，进度与送达统计")))
     tools.extend(_event_tools(user))

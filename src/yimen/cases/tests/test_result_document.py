@@ -117,7 +117,10 @@ def test_a_result_document_is_verified_publicly_by_its_qr_link(world, proof_item
     assert world.elder.id_number not in body and world.elder.name not in body  # masked
     wrong = "/" + path.rstrip("/").rsplit("/", 1)[0] + "/" + "0" * 24 + "/"
     assert Client().get(wrong).status_code == 404
-    assert Client().get(f"/cases/documents/{case.number}X/{certificates.document_token(case)}/").status_code == 404
+    assert (
+        Client().get(f"/cases/documents/{case.number}X/{certificates.document_token(case)}/").status_code
+        == 404
+    )
 
 
 def test_an_undecided_or_certificate_case_has_no_document_page(world, proof_item):

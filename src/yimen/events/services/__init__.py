@@ -12,6 +12,8 @@ report_rate           the reporter rates the outcome
 joint_request / joint_decide / joint_task_complete   joint enforcement
 events_escalate_overdue                              overdue events up the supervision chain
 routing_rule_create / _update / _move / _delete      the command centre's routing rules
+statistics_rollup_rebuild                            the statistics roll-up recomputed from the events
+report_contact_reveal                                a reporter's full name and phone, read logged
 """
 
 from yimen.events.services.closing import event_reopen, event_resolve, event_verify, report_rate
@@ -26,6 +28,8 @@ from yimen.events.services.dispatch import (
 from yimen.events.services.intake import CONFIDENCE_THRESHOLD, classify_text, duplicate_find, event_report
 from yimen.events.services.joint import joint_decide, joint_request, joint_task_complete
 from yimen.events.services.open311_clients import open311_client_create, open311_client_for_key
+from yimen.events.services.reveal import report_contact_reveal
+from yimen.events.services.rollup import statistics_rollup_rebuild
 from yimen.events.services.routing import (
     route,
     routing_rule_create,
@@ -54,11 +58,13 @@ __all__ = [
     "joint_task_complete",
     "open311_client_create",
     "open311_client_for_key",
+    "report_contact_reveal",
     "report_rate",
     "route",
     "routing_rule_create",
     "routing_rule_delete",
     "routing_rule_move",
     "routing_rule_update",
+    "statistics_rollup_rebuild",
     "taxonomy_load",
 ]

@@ -17,6 +17,7 @@ from yimen.common import audit
 from yimen.common.errors import NotFound, PermissionDenied
 from yimen.events import live
 from yimen.events.models import Event, HistoryEntry, Sequence
+from yimen.events.services import rollup
 from yimen.events.workflow import check_transition
 
 
@@ -143,7 +144,7 @@ def transition(
     current = event.status
     check_transition(current, target)
     event.status = target
-    event.save(update_fields=["status", *fields])
+    rollup.event_save(event, fields=["status", *fields])
     history(
         event,
         action=action,

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
@@ -17,13 +16,14 @@ from yimen.events.photos import photos_check
 from yimen.events.services._base import is_user, lock, now_or, require, require_department, transition
 from yimen.events.services.dispatch import _reason, dispatch_locked
 from yimen.events.services.intake import _save_photos
+from yimen.events.services.rollup import event_save, event_transaction, report_rated
 from yimen.events.workflow import Status
 from yimen.places.models import Division
 
 REOPEN_DAYS = 7
 
 
-@transaction.atomic
+@event_transaction
 def event_resolve(
     *, event: Event, actor: Any, action: str, photos=(), now: dt.datetime | None = None
 ) -> Event:
@@ -63,7 +63,7 @@ def _may_verify(actor: Any, event: Event) -> None:
             raise PermissionDenied(_("该事件不在您的管辖范围 (outside your area)"))
 
 
-@transaction.atomic
+@event_transaction
 def event_verify(
     *, event: Event, actor: Any, passed: bool, note: str = "", now: dt.datetime | None = None
 ) -> Event:
@@ -103,7 +103,7 @@ def _own_report(actor: Any, report: Report, token: str) -> None:
     raise PermissionDenied(_("只有反映人本人可以评价 (only the reporter may do this)"))
 
 
-@transaction.atomic
+@event_transaction
 def report_rate(
     *,
     report: Report,
@@ -128,6 +128,7 @@ def report_rate(
         raise ValidationFailed(_("评分应为 1 到 5 (score must be 1-5)"), field="score")
     report.rating, report.rating_comment = score, (comment or "").strip()[:200]
     report.save(update_fields=["rating", "rating_comment"])
+    report_rated(report)
     audit.record(
         kind="events.report.rated",
         subject=report,
@@ -137,7 +138,7 @@ def report_rate(
     return report
 
 
-@transaction.atomic
+@event_transaction
 def event_reopen(
     *,
     event: Event,
@@ -175,7 +176,7 @@ def event_reopen(
     event.reopen_count += 1
     event.closed_at = None
     event.resolved_at = None
-    event.save(update_fields=["reopen_count", "closed_at", "resolved_at"])
+    event_save(event, fields=["reopen_count", "closed_at", "resolved_at"])
     Report.objects.filter(event=event).update(outcome_notified_at=None)
     actor_for_log = actor if actor is not None else "reporter"
     return dispatch_locked(

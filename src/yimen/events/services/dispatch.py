@@ -15,6 +15,7 @@ from yimen.common.errors import NotFound, ValidationFailed
 from yimen.common.workdays import add_working_days
 from yimen.events.models import Event, Subcategory
 from yimen.events.services._base import history, lock, now_or, require, require_department, transition
+from yimen.events.services.rollup import event_save, event_transaction
 from yimen.events.workflow import Status
 from yimen.places.models import Department, Division
 
@@ -80,7 +81,7 @@ def dispatch_locked(
     )
 
 
-@transaction.atomic
+@event_transaction
 def event_dispatch(
     *,
     event: Event,
@@ -111,11 +112,11 @@ def event_dispatch(
         from yimen.events.workflow import check_transition
 
         check_transition(event.status, Status.DISPATCHED)
-        event.save(update_fields=fields)
+        event_save(event, fields=fields)
     return dispatch_locked(event, actor=actor, when=when, department=chosen, note=note.strip()[:200])
 
 
-@transaction.atomic
+@event_transaction
 def event_reject(*, event: Event, actor: Any, reason: str, now: dt.datetime | None = None) -> Event:
     """Not an event for the platform (不予立案): from triage or after a return, with a reason."""
     require(actor, roles.EVENT_COMMAND)
@@ -124,7 +125,7 @@ def event_reject(*, event: Event, actor: Any, reason: str, now: dt.datetime | No
     return transition(event, Status.REJECTED, action="rejected", actor=actor, when=now_or(now), note=reason)
 
 
-@transaction.atomic
+@event_transaction
 def event_acknowledge(*, event: Event, actor: Any, now: dt.datetime | None = None) -> Event:
     """The responsible department signs for the event (签收); late if after respond_due."""
     event = lock(event)
@@ -145,7 +146,7 @@ def event_acknowledge(*, event: Event, actor: Any, now: dt.datetime | None = Non
     )
 
 
-@transaction.atomic
+@event_transaction
 def event_return(*, event: Event, actor: Any, reason: str, now: dt.datetime | None = None) -> Event:
     """A department sends back a misrouted event with a reason; the command centre re-dispatches it."""
     reason = _reason(reason)

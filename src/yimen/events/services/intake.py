@@ -30,6 +30,7 @@ from yimen.events.services._base import (
     transition,
 )
 from yimen.events.services.dispatch import dispatch_locked
+from yimen.events.services.rollup import event_created, rollup_deferred
 from yimen.events.workflow import OPEN_STATES, Status
 from yimen.places.models import Division
 
@@ -181,7 +182,8 @@ def event_report(
     # A new event takes the number of the report that opened it (SB2026... -> SJ2026...).
     with transaction.atomic():
         report_number = next_number("SB", when)
-    with transaction.atomic(), audit_deferred():
+    # Roll-up moves are written after the ledger entries (rollup_deferred exits last).
+    with transaction.atomic(), rollup_deferred(), audit_deferred():
         event = (
             duplicate_find(subcategory=subcategory, lat=place.lat, lng=place.lng, when=when)
             if confident
@@ -280,6 +282,7 @@ def _event_create(number, channel, text, place: Place, subcategory, top3, confid
         urgent=bool(subcategory and subcategory.urgent),
         created_at=when,
     )
+    event_created(event)
     audit_record(
         kind="events.event.created",
         subject=event,

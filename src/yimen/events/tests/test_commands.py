@@ -40,3 +40,15 @@ def test_escalate_moves_overdue_events(people):
 
 def test_taxonomy_reload_changes_nothing():
     assert "'changed': 0" in run("taxonomy")
+
+
+def test_rollup_rebuild_builds_the_statistics_roll_up(people):
+    from yimen.events.models import DailyTally, RollupState
+
+    services.event_report(
+        channel=Channel.CITIZEN, text="油烟扰民", lat=ZUMIAO[0], lng=ZUMIAO[1], reporter=people["citizen"]
+    )
+    assert not RollupState.objects.exists()
+    assert "statistics roll-up rebuilt): 1 events" in run("rollup-rebuild")
+    assert RollupState.objects.get().events == 1
+    assert sum(DailyTally.objects.values_list("total", flat=True)) == 1

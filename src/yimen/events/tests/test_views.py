@@ -97,6 +97,22 @@ def test_the_inbox_streams_a_dispatched_event(people, settings):
     assert login(people["citizen"]).get("/events/inbox/stream/").status_code == 403
 
 
+def test_the_stream_carries_a_dispatch_committed_after_a_later_one_and_each_only_once(people, settings):
+    """History ids are taken at insert, not at commit: a dispatch whose id is below the cursor but which
+    became visible later (a slower transaction) still reaches the inbox, once."""
+    from yimen.events.models import HistoryEntry
+
+    settings.YIMEN_EVENTS_STREAM_SECONDS = 0.5
+    hb = login(people["hb"])
+    report = services.event_report(
+        channel=Channel.CITIZEN, text=TEXT, lat=ZUMIAO[0], lng=ZUMIAO[1], reporter=people["citizen"]
+    )
+    row = HistoryEntry.objects.get(event=report.event, action="dispatched")
+    # the browser's cursor is already past it (a later dispatch was streamed first)
+    body = b"".join(hb.get(f"/events/inbox/stream/?after={row.pk + 5}").streaming_content).decode()
+    assert body.count(f"id: {row.pk}\n") == 1 and report.event.number in body
+
+
 def test_the_board_triage_and_detail_actions(people):
     command = login(people["command"])
     triaged = services.event_report(

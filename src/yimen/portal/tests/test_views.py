@@ -127,3 +127,18 @@ def test_the_guide_of_an_online_item_links_to_the_online_application(client: Cli
         ItemVersion.objects.filter(status="published", online_depth__lte=2).select_related("item").first()
     )
     assert "/cases/apply/" not in client.get(f"/items/{offline.item.implementation_code}/").content.decode()
+
+
+def test_signing_in_takes_staff_to_the_workbench_and_citizens_to_the_portal(client: Client):
+    from yimen.accounts.models import Role
+
+    UserFactory(username="citizen_login")
+    UserFactory(username="clerk_login", role=Role.WINDOW_CLERK)
+    r = client.post("/accounts/login/", {"username": "citizen_login", "password": "pw"})
+    assert r.status_code == 302 and r["Location"] == "/"
+    client.logout()
+    r = client.post("/accounts/login/", {"username": "clerk_login", "password": "pw"})
+    assert r.status_code == 302 and r["Location"] == "/workbench/"
+    client.logout()
+    r = client.post("/accounts/login/?next=/notify/", {"username": "citizen_login", "password": "pw"})
+    assert r["Location"] == "/notify/"

@@ -4,6 +4,7 @@
     yimen events classify --top 3 < reports.txt  # per input line: "<code>\t<p>\t<code>\t<p>\t<code>\t<p>"
     yimen events train [--if-missing] [--from-closed-events] [--variant NAME]
     yimen events evaluate [--variant NAME | --all-variants]
+    yimen events rollup-rebuild                  # the statistics roll-up, recomputed from the events
 
 classify keeps line alignment: a blank input line gets a blank output line.
 """
@@ -45,6 +46,11 @@ class Command(BaseCommand):
         evaluate.add_argument("--all-variants", action="store_true", help="one JSON line per variant")
         sub.add_parser("taxonomy", help="load or update the event taxonomy from the reference YAML")
         sub.add_parser("escalate", help="escalate overdue events one level up (run every few minutes)")
+        sub.add_parser(
+            "rollup-rebuild",
+            help="recompute the statistics roll-up from the events (after a bulk load; the services "
+            "keep it current otherwise)",
+        )
         client = sub.add_parser("open311-client", help="create an Open311 client; prints its api_key once")
         client.add_argument("name")
 
@@ -118,6 +124,18 @@ class Command(BaseCommand):
         from yimen.events.services import events_escalate_overdue
 
         self.stdout.write(f"已升级督办 escalated: {events_escalate_overdue(actor='cli')}")
+
+    def _rollup_rebuild(self, **_):
+        import time
+
+        from yimen.events.services import statistics_rollup_rebuild
+
+        started = time.perf_counter()
+        done = statistics_rollup_rebuild(actor="cli", progress=lambda m: self.stderr.write(m))
+        self.stdout.write(
+            f"已重建统计汇总 (statistics roll-up rebuilt): {done['events']:,} events, "
+            f"{done['tally_rows']:,} + {done['grid_rows']:,} rows in {time.perf_counter() - started:.1f} s"
+        )
 
     def _open311_client(self, *, name: str, **_):
         from yimen.events.services import open311_client_create
