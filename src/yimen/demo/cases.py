@@ -20,6 +20,7 @@ from yimen.accounts.models import User
 from yimen.cases import deadlines, services
 from yimen.cases.models import Case, MaterialState, Status
 from yimen.catalog.models import ItemVersion
+from yimen.common.dates import years_before
 from yimen.common.errors import DomainError
 from yimen.registry.models import Enterprise, Person
 
@@ -206,11 +207,7 @@ def _licences_due(scale: str, *, clerk, approver, firms: list[int], today: dt.da
     done = 0
     for k in range(count):
         due = today + dt.timedelta(days=3 + (k * 48) // max(count, 1))
-        granted = (
-            due.replace(year=due.year - 5)
-            if (due.month, due.day) != (2, 29)
-            else due.replace(year=due.year - 5, day=28)
-        )
+        granted = years_before(due, 5)
         start = timezone.make_aware(dt.datetime.combine(granted, dt.time(9, 30)))
         try:
             with transaction.atomic(), _on(start):

@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from yimen.common.dates import years_before
 from yimen.common.errors import NotFound, ValidationFailed
 from yimen.notify import workflow
 from yimen.notify.models import Campaign, CampaignRecipient, Channel, Delivery, Notification, Outcome
@@ -105,14 +106,7 @@ def recipients_select(
     qs = qs.filter(residence_division__code__startswith=division_code)
     today = today or timezone.localdate()
     if min_age is not None:
-        qs = qs.filter(birth_date__lte=_years_before(today, min_age))
+        qs = qs.filter(birth_date__lte=years_before(today, min_age))
     if max_age is not None:
-        qs = qs.filter(birth_date__gt=_years_before(today, max_age + 1))
+        qs = qs.filter(birth_date__gt=years_before(today, max_age + 1))
     return list(qs.values_list("pk", flat=True)), missing
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)

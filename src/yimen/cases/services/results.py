@@ -19,18 +19,12 @@ from yimen.cases import deadlines, procedures
 from yimen.cases.models import Case, Certificate, Delivery, DeliveryMethod, Rating, Reminder, Status
 from yimen.cases.services.transition import case_lock, case_transition, is_applicant, reason_clean
 from yimen.common import audit
+from yimen.common.dates import years_after
 from yimen.common.errors import Conflict, PermissionDenied, ValidationFailed
 from yimen.common.signals import subjects_changed_on_commit
 
 # UPU S10 (EA123456789CN) or a 13-digit domestic EMS number.
 _TRACKING = re.compile(r"^(?:[A-Z]{2}[0-9]{9}[A-Z]{2}|[0-9]{13})$")
-
-
-def _years_later(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def verify_token_for(number: str) -> str:
@@ -54,7 +48,7 @@ def certificate_issue(*, case: Case, actor) -> Certificate:
         holder_enterprise_id=case.applicant_enterprise_id,
         issuer=case.department,
         issued_on=issued,
-        valid_until=_years_later(issued, years) if years else None,
+        valid_until=years_after(issued, years) if years else None,
         verify_token=verify_token_for(number),
     )
     entry = audit.record(

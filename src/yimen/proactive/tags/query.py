@@ -20,6 +20,7 @@ from django.db.models.lookups import (
 )
 from django.utils import timezone
 
+from yimen.common.dates import years_before
 from yimen.proactive.tags import rules as r
 
 _LOOKUPS = {
@@ -29,14 +30,6 @@ _LOOKUPS = {
     "gt": GreaterThan,
     "lt": LessThan,
 }
-
-
-def years_before(today: dt.date, years: int) -> dt.date:
-    """The date `years` before `today`; 29 February falls back to the 28th."""
-    try:
-        return today.replace(year=today.year - years)
-    except ValueError:
-        return today.replace(year=today.year - years, day=28)
 
 
 def age_on(birth: dt.date, today: dt.date) -> int:

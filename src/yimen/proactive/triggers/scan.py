@@ -15,8 +15,8 @@ import time
 
 from django.utils import timezone
 
+from yimen.common.dates import years_before
 from yimen.proactive.models import LifeEventTrigger, TriggerKind, TriggerScan
-from yimen.proactive.tags.query import years_before
 from yimen.proactive.triggers import engine
 from yimen.proactive.triggers.engine import Hit
 from yimen.registry.models import Enterprise, Person
