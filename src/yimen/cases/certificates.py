@@ -25,11 +25,15 @@ def verify_path(cert) -> str:
     return reverse("cases:certificate_verify", args=[cert.verify_token])
 
 
-def verify_url(cert, request=None) -> str:
-    path = verify_path(cert)
+def _absolute(path: str, request=None) -> str:
+    """`path` as the URL a QR code carries: on the request's host, or under YIMEN_PUBLIC_URL."""
     if request is not None:
         return request.build_absolute_uri(path)
     return getattr(settings, "YIMEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def verify_url(cert, request=None) -> str:
+    return _absolute(verify_path(cert), request)
 
 
 def document_token(case) -> str:
@@ -40,10 +44,7 @@ def document_token(case) -> str:
 
 
 def document_verify_url(case, request=None) -> str:
-    path = reverse("cases:document_verify", args=[case.number, document_token(case)])
-    if request is not None:
-        return request.build_absolute_uri(path)
-    return getattr(settings, "YIMEN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    return _absolute(reverse("cases:document_verify", args=[case.number, document_token(case)]), request)
 
 
 def _qr_png(url: str) -> io.BytesIO:

@@ -426,16 +426,6 @@ def offer_apply(*, offer_id: int, actor):
 
 
 @transaction.atomic
-def offer_mark_applied(*, offer_id: int, actor, case) -> Offer:
-    """The person applied through the ordinary online application after following the offer."""
-    offer = _own_offer(offer_id, actor)
-    if offer.state == OfferState.OPEN and case.item_id == offer.item_id:
-        offer.state, offer.case, offer.acted_at = OfferState.APPLIED, case, timezone.now()
-        offer.save(update_fields=["state", "case", "acted_at"])
-    return offer
-
-
-@transaction.atomic
 def offer_dismiss(*, offer_id: int, actor) -> Offer:
     """ "不需要": the offer leaves the person's list (it is never offered again for this occasion)."""
     offer = _own_offer(offer_id, actor)

@@ -52,10 +52,11 @@ def enabled(kind: str) -> list[LifeEventTrigger]:
 
 
 def _offered_items(trigger: LifeEventTrigger) -> dict[int, str]:
-    """Item id -> name of the rule's offers that are still published, in the rule's order."""
+    """Item id -> name of the rule's offers that are still published, by implementation code (the rule's
+    offers are prefetched with their current versions by whoever loaded the rule)."""
     return {
         item.pk: item.current_version.name
-        for item in trigger.offers.all().order_by("implementation_code")
+        for item in sorted(trigger.offers.all(), key=lambda i: i.implementation_code)
         if item.current_version_id is not None and item.current_version.status == "published"
     }
 
@@ -242,7 +243,36 @@ def enterprise_hits(enterprise_ids: Iterable[int]) -> list[Hit]:
 # ------------------------------------------------------------------------------------------- events
 
 
-def _case_hits(case_id: int) -> tuple[str, list[Hit]]:
+def _case_hits(case) -> list[Hit]:
+    """The applicant of a completed case, or its enterprise's legal representative."""
+    values = {"item": case.version.name}
+    if case.applicant_person_id:
+        return [Hit(person_id=case.applicant_person_id, occasion=f"case:{case.number}", values=values)]
+    ent = case.applicant_enterprise
+    if ent is not None and ent.legal_representative_id:
+        return [
+            Hit(
+                person_id=ent.legal_representative_id,
+                occasion=f"case:{case.number}",
+                values=values,
+                enterprise_id=ent.pk,
+            )
+        ]
+    return []
+
+
+def _related_items(version) -> tuple[int, ...]:
+    """The catalog's related items of the completed case's version (关联事项), published ones only."""
+    return tuple(
+        version.related_items.filter(current_version__status="published")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _on_case_completed(case_id: int) -> dict:
+    """The rules naming the completed item; where none does, the rules for any item ("*"): their own
+    offers, or the item's related items in the catalog."""
     from yimen.cases.models import Case
 
     case = (
@@ -251,40 +281,21 @@ def _case_hits(case_id: int) -> tuple[str, list[Hit]]:
         .first()
     )
     if case is None:
-        return "", []
-    values = {"item": case.version.name}
-    if case.applicant_person_id:
-        return case.item.implementation_code, [
-            Hit(person_id=case.applicant_person_id, occasion=f"case:{case.number}", values=values)
-        ]
-    ent = case.applicant_enterprise
-    if ent is not None and ent.legal_representative_id:
-        return case.item.implementation_code, [
-            Hit(
-                person_id=ent.legal_representative_id,
-                occasion=f"case:{case.number}",
-                values=values,
-                enterprise_id=ent.pk,
-            )
-        ]
-    return case.item.implementation_code, []
-
-
-def _related_items(case_id: int) -> tuple[int, ...]:
-    """The catalog's related items of the completed case's version (关联事项), published ones only."""
-    from yimen.cases.models import Case
-
-    version_id = Case.objects.filter(pk=case_id).values_list("version_id", flat=True).first()
-    if version_id is None:
-        return ()
-    from yimen.catalog.models import ItemVersion
-
-    version = ItemVersion.objects.get(pk=version_id)
-    return tuple(
-        version.related_items.filter(current_version__status="published")
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+        return {}
+    hits = _case_hits(case)
+    rules = enabled(TriggerKind.CASE_COMPLETED)
+    specific = [t for t in rules if t.params.get("item") == case.item.implementation_code]
+    if specific or not hits:
+        return {t.code: fire(t, hits) for t in specific}
+    out = {}
+    for trigger in (t for t in rules if t.params.get("item") == ANY_ITEM):
+        # `enabled` prefetched the offers: an empty list means the catalog's related items
+        rule_hits = hits
+        if not trigger.offers.all():
+            related = _related_items(case.version)
+            rule_hits = [replace(h, item_ids=related) for h in hits] if related else []
+        out[trigger.code] = fire(trigger, rule_hits)
+    return out
 
 
 def on_event(*, kind: str, person_id=None, enterprise_id=None, case_id=None, today=None) -> dict:
@@ -292,20 +303,7 @@ def on_event(*, kind: str, person_id=None, enterprise_id=None, case_id=None, tod
     today = today or timezone.localdate()
     out: dict[str, dict] = {}
     if kind == TriggerKind.CASE_COMPLETED and case_id:
-        code, hits = _case_hits(case_id)
-        rules = enabled(kind)
-        specific = [t for t in rules if t.params.get("item") == code]
-        for trigger in specific:
-            out[trigger.code] = fire(trigger, hits)
-        if not specific and hits:
-            for trigger in (t for t in rules if t.params.get("item") == ANY_ITEM):
-                if trigger.offers.exists():
-                    out[trigger.code] = fire(trigger, hits)
-                    continue
-                related = _related_items(case_id)
-                out[trigger.code] = fire(
-                    trigger, [replace(h, item_ids=related) for h in hits] if related else []
-                )
+        out = _on_case_completed(case_id)
     elif kind == TriggerKind.BIRTH and person_id:
         birth = Person.objects.filter(pk=person_id).values_list("birth_date", flat=True).first()
         for trigger in enabled(kind):

@@ -26,8 +26,9 @@ CATCH_UP_DAYS = 7
 RECENT_DAYS = 30
 
 
-def _persons(**filters) -> list[tuple[int, dt.date]]:
-    return list(Person.objects.filter(status=Person.Status.ALIVE, **filters).values_list("pk", "birth_date"))
+def _persons(**filters) -> list[int]:
+    """Ids of the living persons matching `filters` (indexed date columns)."""
+    return list(Person.objects.filter(status=Person.Status.ALIVE, **filters).values_list("pk", flat=True))
 
 
 def birthday_hits(trigger: LifeEventTrigger, day: dt.date) -> list[Hit]:
@@ -38,7 +39,7 @@ def birthday_hits(trigger: LifeEventTrigger, day: dt.date) -> list[Hit]:
         if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year) and calendar.isleap(born.year):
             # Someone born on 29 February has their birthday on the 28th in a common year.
             dates.append(born.replace(day=29))
-        for pk, _birth in _persons(birth_date__in=dates):
+        for pk in _persons(birth_date__in=dates):
             hits.append(Hit(person_id=pk, occasion=f"age:{age}", values={"age": age}))
     return hits
 
@@ -47,7 +48,7 @@ def retirement_hits(trigger: LifeEventTrigger, day: dt.date) -> list[Hit]:
     hits = []
     for gender, key in ((Person.Gender.MALE, "male"), (Person.Gender.FEMALE, "female")):
         age = trigger.params.get(key, 60 if key == "male" else 55)
-        for pk, _birth in _persons(birth_date=years_before(day, age), gender=gender):
+        for pk in _persons(birth_date=years_before(day, age), gender=gender):
             hits.append(Hit(person_id=pk, occasion="retirement", values={"age": age}))
     return hits
 
@@ -62,7 +63,7 @@ def graduation_hits(trigger: LifeEventTrigger, day: dt.date) -> list[Hit]:
     cutoff = dt.date(day.year, 8, 31)
     youngest = years_before(cutoff, age)  # born on or before this date is `age` on the cut-off
     oldest = years_before(cutoff, age + 1) + dt.timedelta(days=1)
-    people = [pk for pk, _b in _persons(birth_date__gte=oldest, birth_date__lte=youngest)]
+    people = _persons(birth_date__gte=oldest, birth_date__lte=youngest)
     values = {"year": day.year}
     if trigger.params.get("recipients", "self") == "self":
         return [Hit(person_id=pk, occasion=f"cohort:{day.year}", values=values) for pk in people]
