@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from yimen.common.definitions import definitions_read
 from yimen.common.errors import ValidationFailed
 from yimen.proactive.tags import rules
 
@@ -235,51 +235,33 @@ def prefill_values(prefill: dict, enterprise) -> dict:
 def fixture_read(path: Path | str | None = None) -> list[PolicySpec]:
     """The definitions in a policies YAML file; ValidationFailed naming the entry and key when malformed
     (the content of each entry is checked by `spec_check`)."""
-    path = Path(path) if path else FIXTURE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed(
-            _("无法读取政策文件 %(path)s：%(err)s") % {"path": path, "err": exc}, field="path"
-        ) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValidationFailed(_("政策文件格式应为 %(f)s") % {"f": FORMAT}, field="format")
-    entries = data.get("policies")
-    if not isinstance(entries, list):
-        raise ValidationFailed(_("政策文件缺少 policies 列表"), field="policies")
-    specs, seen = [], set()
-    for i, entry in enumerate(entries):
-        where = f"policies[{i}]"
-        if not isinstance(entry, dict):
-            _fail(where, _("应为映射"))
-        unknown = sorted(set(entry) - _KEYS)
-        if unknown:
-            _fail(f"{where}.{unknown[0]}", _("未知键"))
-        for key in ("code", "name", "department", "benefit", "rule"):
-            if key not in entry:
-                _fail(where, _("缺少 %(k)s") % {"k": key})
-        if entry["code"] in seen:
-            _fail(f"{where}.code", _("重复的政策代码 %(c)s") % {"c": entry["code"]})
-        seen.add(entry["code"])
-        specs.append(
-            PolicySpec(
-                code=entry["code"],
-                name=entry["name"],
-                department=entry["department"],
-                benefit=entry["benefit"],
-                rule=entry["rule"],
-                summary=entry.get("summary", ""),
-                legal_basis=entry.get("legal_basis", ""),
-                how_to_apply=entry.get("how_to_apply", ""),
-                item=entry.get("item"),
-                prefill=entry.get("prefill") or {},
-                valid_from=entry.get("valid_from"),
-                valid_until=entry.get("valid_until"),
-                enabled=entry.get("enabled", True),
-                auto_grant=entry.get("auto_grant", False),
-            )
+    entries = definitions_read(
+        path or FIXTURE,
+        format=FORMAT,
+        key="policies",
+        fields=_KEYS,
+        required=("code", "name", "department", "benefit", "rule"),
+        noun=_("政策"),
+    )
+    return [
+        PolicySpec(
+            code=entry["code"],
+            name=entry["name"],
+            department=entry["department"],
+            benefit=entry["benefit"],
+            rule=entry["rule"],
+            summary=entry.get("summary", ""),
+            legal_basis=entry.get("legal_basis", ""),
+            how_to_apply=entry.get("how_to_apply", ""),
+            item=entry.get("item"),
+            prefill=entry.get("prefill") or {},
+            valid_from=entry.get("valid_from"),
+            valid_until=entry.get("valid_until"),
+            enabled=entry.get("enabled", True),
+            auto_grant=entry.get("auto_grant", False),
         )
-    return specs
+        for entry in entries
+    ]
 
 
 def rule_tree(policy, *, tag_lookup=None):

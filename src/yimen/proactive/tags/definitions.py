@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from django.utils.translation import gettext as _
 
+from yimen.common.definitions import definitions_read
 from yimen.common.errors import ValidationFailed
 from yimen.proactive.tags import rules
 
@@ -70,44 +70,26 @@ def spec_check(spec: TagSpec, *, lookup) -> Any:
 
 def fixture_read(path: Path | str | None = None) -> list[TagSpec]:
     """The definitions in a tags YAML file; ValidationFailed naming the entry and key when malformed."""
-    path = Path(path) if path else FIXTURE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed(_("无法读取标签文件 %(path)s：%(err)s") % {"path": path, "err": exc}) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValidationFailed(_("标签文件格式应为 %(f)s") % {"f": FORMAT}, field="format")
-    entries = data.get("tags")
-    if not isinstance(entries, list):
-        raise ValidationFailed(_("标签文件缺少 tags 列表"), field="tags")
-    specs, seen = [], set()
-    for i, entry in enumerate(entries):
-        where = f"tags[{i}]"
-        if not isinstance(entry, dict):
-            raise ValidationFailed(f"{where}: " + _("应为映射"), field=where)
-        unknown = set(entry) - _FIELDS
-        if unknown:
-            raise ValidationFailed(f"{where}.{sorted(unknown)[0]}: " + _("未知键"), field=where)
-        for key in ("code", "name", "rule"):
-            if key not in entry:
-                raise ValidationFailed(f"{where}: " + _("缺少 %(k)s") % {"k": key}, field=where)
-        if entry["code"] in seen:
-            raise ValidationFailed(
-                f"{where}.code: " + _("重复的标签代码 %(c)s") % {"c": entry["code"]}, field=where
-            )
-        seen.add(entry["code"])
-        specs.append(
-            TagSpec(
-                code=entry["code"],
-                name=str(entry["name"]),
-                kind=entry.get("kind", rules.PERSON),
-                rule=entry["rule"],
-                description=str(entry.get("description", "")).strip(),
-                alive_only=bool(entry.get("alive_only", True)),
-                enabled=bool(entry.get("enabled", True)),
-            )
+    entries = definitions_read(
+        path or FIXTURE,
+        format=FORMAT,
+        key="tags",
+        fields=_FIELDS,
+        required=("code", "name", "rule"),
+        noun=_("标签"),
+    )
+    return [
+        TagSpec(
+            code=entry["code"],
+            name=str(entry["name"]),
+            kind=entry.get("kind", rules.PERSON),
+            rule=entry["rule"],
+            description=str(entry.get("description", "")).strip(),
+            alive_only=bool(entry.get("alive_only", True)),
+            enabled=bool(entry.get("enabled", True)),
         )
-    return specs
+        for entry in entries
+    ]
 
 
 def fixture_check(specs: list[TagSpec]):

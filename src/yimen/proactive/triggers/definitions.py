@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from django.utils.translation import gettext as _
 
+from yimen.common.definitions import definitions_read
 from yimen.common.errors import ValidationFailed
 from yimen.proactive.models import TriggerKind
 
@@ -218,47 +218,27 @@ def spec_check(spec: TriggerSpec) -> dict:
 
 def fixture_read(path: Path | str | None = None) -> list[TriggerSpec]:
     """The rules in a triggers YAML file; ValidationFailed naming the entry and key when malformed."""
-    path = Path(path) if path else FIXTURE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValidationFailed(
-            _("无法读取推送规则文件 %(path)s：%(err)s") % {"path": path, "err": exc}
-        ) from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValidationFailed(_("推送规则文件格式应为 %(f)s") % {"f": FORMAT}, field="format")
-    entries = data.get("triggers")
-    if not isinstance(entries, list):
-        raise ValidationFailed(_("推送规则文件缺少 triggers 列表"), field="triggers")
-    specs, seen = [], set()
-    for i, entry in enumerate(entries):
-        where = f"triggers[{i}]"
-        if not isinstance(entry, dict):
-            raise ValidationFailed(f"{where}: " + _("应为映射"), field=where)
-        unknown = set(entry) - _FIELDS
-        if unknown:
-            raise ValidationFailed(f"{where}.{sorted(unknown)[0]}: " + _("未知键"), field=where)
-        for key in ("code", "name", "kind", "offers", "event_text"):
-            if key not in entry:
-                raise ValidationFailed(f"{where}: " + _("缺少 %(k)s") % {"k": key}, field=where)
-        if entry["code"] in seen:
-            raise ValidationFailed(
-                f"{where}.code: " + _("重复的规则代码 %(c)s") % {"c": entry["code"]}, field=where
-            )
-        seen.add(entry["code"])
-        specs.append(
-            TriggerSpec(
-                code=str(entry["code"]),
-                name=str(entry["name"]),
-                kind=str(entry["kind"]),
-                params=entry.get("params") or {},
-                offers=[str(c) for c in entry["offers"]]
-                if isinstance(entry["offers"], list)
-                else entry["offers"],
-                life_stage=entry.get("life_stage"),
-                event_text=str(entry["event_text"]),
-                template=str(entry.get("template", "life_event_offer")),
-                enabled=bool(entry.get("enabled", True)),
-            )
+    entries = definitions_read(
+        path or FIXTURE,
+        format=FORMAT,
+        key="triggers",
+        fields=_FIELDS,
+        required=("code", "name", "kind", "offers", "event_text"),
+        noun=_("推送规则"),
+    )
+    return [
+        TriggerSpec(
+            code=str(entry["code"]),
+            name=str(entry["name"]),
+            kind=str(entry["kind"]),
+            params=entry.get("params") or {},
+            offers=[str(c) for c in entry["offers"]]
+            if isinstance(entry["offers"], list)
+            else entry["offers"],
+            life_stage=entry.get("life_stage"),
+            event_text=str(entry["event_text"]),
+            template=str(entry.get("template", "life_event_offer")),
+            enabled=bool(entry.get("enabled", True)),
         )
-    return specs
+        for entry in entries
+    ]
