@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from yimen.common.errors import ValidationFailed
 
 
-def _fail(path: str, message: str):
+def fail_at(path: str, message: str):
+    """Refuse a definition at `path` (`offers[1]`, `rule.all[0].op`): the message names the path."""
     raise ValidationFailed(f"{path}: {message}", errors={path: [message]}, field=path)
 
 
@@ -47,14 +48,14 @@ def definitions_read(
     for i, entry in enumerate(entries):
         where = f"{key}[{i}]"
         if not isinstance(entry, dict):
-            _fail(where, _("应为映射"))
+            fail_at(where, _("应为映射"))
         unknown = sorted(set(entry) - set(fields))
         if unknown:
-            _fail(f"{where}.{unknown[0]}", _("未知键"))
+            fail_at(f"{where}.{unknown[0]}", _("未知键"))
         for name in required:
             if name not in entry:
-                _fail(where, _("缺少 %(k)s") % {"k": name})
+                fail_at(where, _("缺少 %(k)s") % {"k": name})
         if entry["code"] in seen:
-            _fail(f"{where}.code", _("重复的%(noun)s代码 %(c)s") % {"noun": noun, "c": entry["code"]})
+            fail_at(f"{where}.code", _("重复的%(noun)s代码 %(c)s") % {"noun": noun, "c": entry["code"]})
         seen.add(entry["code"])
     return entries

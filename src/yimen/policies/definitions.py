@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from yimen.common.definitions import definitions_read
-from yimen.common.errors import ValidationFailed
+from yimen.common.definitions import fail_at as _fail
 from yimen.proactive.tags import rules
 
 FIXTURE = Path(__file__).resolve().parent / "policies.yaml"
@@ -95,10 +95,6 @@ class Checked:
     department: Any
     item: Any  # catalog.ServiceItem or None
     version: Any  # its published ItemVersion or None
-
-
-def _fail(path: str, message: str):
-    raise ValidationFailed(f"{path}: {message}", errors={path: [message]})
 
 
 def _text(value, path: str, limit: int, *, required: bool) -> str:

@@ -533,3 +533,29 @@ def test_offers_skip_a_person_who_died(world):
     elder = PersonFactory(birth_date=dt.date(1946, 6, 15))
     Person.objects.filter(pk=elder.pk).update(status=Person.Status.DECEASED, death_date=TODAY)
     assert scan.scan_day(TODAY, codes=["elderly_birthday"])["elderly_birthday"]["hits"] == 0
+
+
+def test_the_admin_form_puts_a_rule_problem_on_the_field_it_concerns(world):
+    from yimen.proactive.admin import LifeEventTriggerForm
+
+    base = {
+        "code": "admin_rule",
+        "name": "后台规则",
+        "kind": "birthday",
+        "event_text": "祝您{age}周岁生日快乐",
+        "enabled": True,
+        "params_yaml": "ages: [90]",
+        "offer_codes": ELDER_CARD,
+        "template_code": "life_event_offer",
+    }
+    assert LifeEventTriggerForm(data=base).is_valid()
+    cases = {
+        "offer_codes": {"offer_codes": "11440604000000000X0000000000000"},
+        "params_yaml": {"params_yaml": "ages: [200]"},
+        "template_code": {"template_code": "no_such_template"},
+        "life_stage_code": {"life_stage_code": "space"},
+        "event_text": {"event_text": "您的{licence}到期了"},
+    }
+    for field, change in cases.items():
+        form = LifeEventTriggerForm(data={**base, **change})
+        assert not form.is_valid() and field in form.errors, (field, form.errors)

@@ -28,7 +28,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from yimen.common.definitions import definitions_read
-from yimen.common.errors import ValidationFailed
+from yimen.common.definitions import fail_at as _fail
 from yimen.proactive.models import TriggerKind
 
 FIXTURE = Path(__file__).resolve().parents[1] / "triggers.yaml"
@@ -74,10 +74,6 @@ class TriggerSpec:
     offers: list[str] = field(default_factory=list)
     life_stage: str | None = None
     enabled: bool = True
-
-
-def _fail(path: str, message: str):
-    raise ValidationFailed(f"{path}: {message}", errors={path: [message]}, field=path.split(".")[0])
 
 
 def _int(value, path: str, lo: int, hi: int) -> int:
