@@ -1,4 +1,5 @@
-"""Reusable checks for API tests: authentication, masking, scope (404), pagination.
+"""Reusable checks for API tests: authentication, masking, scope (404), pagination; and the settings
+that give a test its own ledger keys (`ledger_settings`).
 
 assert_masked(response.json(), person, fields=PERSON_PERSONAL_FIELDS)
 """
@@ -46,3 +47,14 @@ def assert_requires_login(path: str, method: str = "get") -> None:
 
 def assert_paginated(payload: dict) -> None:
     assert {"count", "results"} <= set(payload), payload.keys()
+
+
+def ledger_settings(directory) -> dict:
+    """Settings for tests that write the ledger: fresh keys and witness state under `directory`, no
+    witness, checkpoints signed on demand (apply to pytest-django's `settings` or `override_settings`)."""
+    return {
+        "YIMEN_LEDGER_KEY_DIR": directory / "keys",
+        "YIMEN_LEDGER_WITNESS_DIR": directory / "witness",
+        "YIMEN_LEDGER_WITNESS": False,
+        "YIMEN_LEDGER_CHECKPOINT_INTERVAL": 0,
+    }

@@ -1,15 +1,14 @@
 import pytest
 
 from yimen.cases.tests.factories import world_build
+from yimen.common.testing import ledger_settings
 
 
 @pytest.fixture(autouse=True)
 def ledger_keys(settings, tmp_path):
     """Fresh ledger keys per test; checkpoints are signed on demand (receipts embed proofs)."""
-    settings.YIMEN_LEDGER_KEY_DIR = tmp_path / "keys"
-    settings.YIMEN_LEDGER_WITNESS_DIR = tmp_path / "witness"
-    settings.YIMEN_LEDGER_WITNESS = False
-    settings.YIMEN_LEDGER_CHECKPOINT_INTERVAL = 0
+    for name, value in ledger_settings(tmp_path).items():
+        setattr(settings, name, value)
     settings.MEDIA_ROOT = tmp_path / "media"
     return tmp_path
 

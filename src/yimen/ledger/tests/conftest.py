@@ -1,5 +1,6 @@
 import pytest
 
+from yimen.common.testing import ledger_settings
 from yimen.ledger import merkle, selectors, services
 from yimen.ledger.models import Entry
 
@@ -7,10 +8,8 @@ from yimen.ledger.models import Entry
 @pytest.fixture(autouse=True)
 def ledger_keys(settings, tmp_path):
     """Each test signs with fresh keys in its own directory, and checkpoints are never held back."""
-    settings.YIMEN_LEDGER_KEY_DIR = tmp_path / "keys"
-    settings.YIMEN_LEDGER_WITNESS_DIR = tmp_path / "witness"
-    settings.YIMEN_LEDGER_WITNESS = False
-    settings.YIMEN_LEDGER_CHECKPOINT_INTERVAL = 0
+    for name, value in ledger_settings(tmp_path).items():
+        setattr(settings, name, value)
     return tmp_path
 
 

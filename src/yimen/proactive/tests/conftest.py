@@ -1,5 +1,6 @@
 import pytest
 
+from yimen.common.testing import ledger_settings
 from yimen.proactive import bitmaps, segment_names
 from yimen.proactive.tests.factories import TODAY, population_build
 
@@ -7,10 +8,8 @@ from yimen.proactive.tests.factories import TODAY, population_build
 @pytest.fixture(autouse=True)
 def ledger_keys(settings, tmp_path):
     """Fresh ledger keys per test (exports and tag saves are audited); no witness, no checkpoints."""
-    settings.YIMEN_LEDGER_KEY_DIR = tmp_path / "keys"
-    settings.YIMEN_LEDGER_WITNESS_DIR = tmp_path / "witness"
-    settings.YIMEN_LEDGER_WITNESS = False
-    settings.YIMEN_LEDGER_CHECKPOINT_INTERVAL = 0
+    for name, value in ledger_settings(tmp_path).items():
+        setattr(settings, name, value)
     return tmp_path
 
 

@@ -43,16 +43,12 @@ def sample(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.test import override_settings
 
     from yimen.catalog.services import catalog_load_sample
+    from yimen.common.testing import ledger_settings
 
     keys = tmp_path_factory.mktemp("ledger")
     with (
         django_db_blocker.unblock(),
-        override_settings(
-            YIMEN_LEDGER_KEY_DIR=keys / "keys",
-            YIMEN_LEDGER_WITNESS_DIR=keys / "witness",
-            YIMEN_LEDGER_WITNESS=False,
-            YIMEN_LEDGER_CHECKPOINT_INTERVAL=0,
-        ),
+        override_settings(**ledger_settings(keys)),
         transaction.atomic(),
     ):
         places = chancheng()
