@@ -62,10 +62,10 @@ def expecting_mother(catalog_world, settings, tmp_path):
     import datetime as dt
 
     from yimen.accounts.models import Role
-    from yimen.cases.models import Case, Certificate
     from yimen.catalog.models import ServiceItem
     from yimen.places.models import Department, Division
     from yimen.proactive.services import triggers_load
+    from yimen.proactive.tests.factories import case_row, certificate_row
     from yimen.registry.models import Household
     from yimen.registry.tests.factories import PersonFactory, UserFactory
 
@@ -88,27 +88,10 @@ def expecting_mother(catalog_world, settings, tmp_path):
         username="clerk_birth", role=Role.WINDOW_CLERK, department=Department.objects.get(code="ZSJ")
     )
     marriage = ServiceItem.objects.get(implementation_code=MARRIAGE)
-    wedding = Case.objects.create(
-        item=marriage,
-        version=marriage.current_version,
-        department=marriage.current_version.department,
-        channel="window",
-        applicant_person=mother,
-        submitted_by=clerk,
-        submitted_at=dt.datetime(2024, 5, 20, 9, tzinfo=dt.UTC),
-        status="delivered",
-        number="4406042024052000001",
-        promised_limit_days=0,
+    wedding = case_row(
+        marriage.current_version, submitted_by=clerk, decided_on=dt.date(2024, 5, 20), person=mother
     )
-    Certificate.objects.create(
-        number="J440604-2024-000520",
-        name="结婚证",
-        case=wedding,
-        holder_person=mother,
-        issuer=marriage.current_version.department,
-        issued_on=dt.date(2024, 5, 20),
-        verify_token="m" * 32,
-    )
+    certificate_row(wedding, issued_on=dt.date(2024, 5, 20))  # 结婚证, valid without end
     approver = UserFactory(
         username="approver_wjj",
         role=Role.APPROVER,

@@ -137,21 +137,28 @@ def relate(parent: Person, child: Person) -> None:
     Relation.objects.create(person=child, relative=parent, kind="parent")
 
 
-def decided_case(
-    pop: Population, code: str, *, person=None, enterprise=None, days_ago: int, status="delivered"
+def case_row(
+    version,
+    *,
+    submitted_by,
+    decided_on: dt.date,
+    person=None,
+    enterprise=None,
+    status="delivered",
+    channel="window",
 ) -> Case:
-    version = pop.items[code]
-    at = timezone.make_aware(dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(10)))
+    """A case of `version` as the row a tag or a trigger reads, decided on `decided_on` (no services)."""
+    at = timezone.make_aware(dt.datetime.combine(decided_on, dt.time(10)))
     return Case.objects.create(
         number=f"T{next(_numbers):08d}",
         item=version.item,
         version=version,
         department=version.department,
         status=status,
-        channel="window",
+        channel=channel,
         applicant_person=person,
         applicant_enterprise=enterprise,
-        submitted_by=pop.clerk,
+        submitted_by=submitted_by,
         submitted_at=at - dt.timedelta(days=3),
         accepted_at=at - dt.timedelta(days=3),
         decided_at=at if status in ("approved", "rejected", "delivered") else None,
@@ -160,22 +167,42 @@ def decided_case(
     )
 
 
-def certificate(
-    pop: Population, code: str, *, person=None, enterprise=None, days_ago: int, valid_until, state="valid"
-):
-    case = decided_case(pop, code, person=person, enterprise=enterprise, days_ago=days_ago)
+def certificate_row(case: Case, *, issued_on: dt.date, valid_until=None, state="valid") -> Certificate:
+    """The certificate a decided case issued (named after the item's result), held by its applicant."""
     number = f"C{case.pk:010d}"
     return Certificate.objects.create(
         number=number,
         name=case.version.result_name or case.version.name,
         case=case,
-        holder_person=person,
-        holder_enterprise=enterprise,
+        holder_person=case.applicant_person,
+        holder_enterprise=case.applicant_enterprise,
         issuer=case.department,
-        issued_on=TODAY - dt.timedelta(days=days_ago),
+        issued_on=issued_on,
         valid_until=valid_until,
         state=state,
         verify_token=f"t{number}",
+    )
+
+
+def decided_case(
+    pop: Population, code: str, *, person=None, enterprise=None, days_ago: int, status="delivered"
+) -> Case:
+    return case_row(
+        pop.items[code],
+        submitted_by=pop.clerk,
+        decided_on=TODAY - dt.timedelta(days=days_ago),
+        person=person,
+        enterprise=enterprise,
+        status=status,
+    )
+
+
+def certificate(
+    pop: Population, code: str, *, person=None, enterprise=None, days_ago: int, valid_until, state="valid"
+):
+    case = decided_case(pop, code, person=person, enterprise=enterprise, days_ago=days_ago)
+    return certificate_row(
+        case, issued_on=TODAY - dt.timedelta(days=days_ago), valid_until=valid_until, state=state
     )
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 
 from yimen.accounts.models import Role
 from yimen.cases import services as cases
-from yimen.cases.models import Case, Certificate
+from yimen.cases.models import Case
 from yimen.catalog.models import ServiceItem
 from yimen.catalog.tests.factories import department_all
 from yimen.common.errors import Conflict, DomainError, NotFound, ValidationFailed
@@ -19,6 +19,7 @@ from yimen.notify.models import Notification
 from yimen.places.models import Department
 from yimen.proactive import services
 from yimen.proactive.models import LifeEventTrigger, Offer, OfferState, TriggerScan
+from yimen.proactive.tests.factories import case_row, certificate_row, relate
 from yimen.proactive.triggers import scan
 from yimen.proactive.triggers.definitions import TriggerSpec, fixture_read
 from yimen.registry import services as registry
@@ -66,11 +67,6 @@ def world(sample, db):
 
 def offers_of(person) -> list[str]:
     return sorted(Offer.objects.filter(person=person).values_list("item__implementation_code", flat=True))
-
-
-def relate(parent, child):
-    Relation.objects.create(person=child, relative=parent, kind=Relation.Kind.PARENT)
-    Relation.objects.create(person=parent, relative=child, kind=Relation.Kind.CHILD)
 
 
 def decide(case: Case, approver) -> Case:
@@ -238,17 +234,12 @@ def test_any_other_completed_case_offers_the_related_items_of_the_catalog(world)
     """内地居民结婚登记 has no rule of its own: its related items in the catalog are offered."""
     bride = PersonFactory(gender="F", birth_date=dt.date(1995, 2, 2))
     item = ServiceItem.objects.get(implementation_code=MARRIAGE)
-    case = Case.objects.create(
-        item=item,
-        version=item.current_version,
-        department=item.current_version.department,
-        channel="window",
-        applicant_person=bride,
+    case = case_row(
+        item.current_version,
         submitted_by=UserFactory(role=Role.WINDOW_CLERK),
-        submitted_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+        decided_on=dt.date(2026, 6, 1),
+        person=bride,
         status="approved",
-        number="4406042026060100077",
-        promised_limit_days=0,
     )
     result = services.triggers_fire_event(kind="case_completed", case_id=case.pk)
     assert set(result) == {"related_after_completion"}
@@ -391,28 +382,8 @@ def test_an_expiring_licence_offers_its_renewal_to_the_enterprises_representativ
     ent = EnterpriseFactory(legal_representative=boss, division=world["peide"])
     agent = UserFactory(role=Role.ENTERPRISE_AGENT, enterprise=ent)
     item = ServiceItem.objects.get(implementation_code=FOOD_LICENCE)
-    case = Case.objects.create(
-        item=item,
-        version=item.current_version,
-        department=item.current_version.department,
-        channel="window",
-        applicant_enterprise=ent,
-        submitted_by=agent,
-        submitted_at=dt.datetime(2021, 7, 1, tzinfo=dt.UTC),
-        status="delivered",
-        number="4406042021070100001",
-        promised_limit_days=10,
-    )
-    Certificate.objects.create(
-        number="JY24406040012345",
-        name="食品经营许可证",
-        case=case,
-        holder_enterprise=ent,
-        issuer=item.current_version.department,
-        issued_on=dt.date(2021, 7, 15),
-        valid_until=TODAY + dt.timedelta(days=30),
-        verify_token="t" * 32,
-    )
+    case = case_row(item.current_version, submitted_by=agent, decided_on=dt.date(2021, 7, 15), enterprise=ent)
+    certificate_row(case, issued_on=dt.date(2021, 7, 15), valid_until=TODAY + dt.timedelta(days=30))
     scan.scan_day(TODAY - dt.timedelta(days=1), codes=["licence_renewal"])
     assert offers_of(boss) == []  # 31 days ahead: not yet
     scan.scan_day(TODAY, codes=["licence_renewal"])
@@ -442,17 +413,13 @@ def offered(world):
     """A woman whose birth registration completed: her four offers."""
     mother = PersonFactory(gender="F", birth_date=dt.date(1996, 5, 2), residence_division=world["peide"])
     user = UserFactory(role=Role.CITIZEN, person=mother)
-    case = Case.objects.create(
-        item=ServiceItem.objects.get(implementation_code=BIRTH_REGISTRATION),
-        version=ServiceItem.objects.get(implementation_code=BIRTH_REGISTRATION).current_version,
-        department=ServiceItem.objects.get(implementation_code=BIRTH_REGISTRATION).current_version.department,
-        channel="online",
-        applicant_person=mother,
+    case = case_row(
+        ServiceItem.objects.get(implementation_code=BIRTH_REGISTRATION).current_version,
         submitted_by=user,
-        submitted_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+        decided_on=dt.date(2026, 6, 1),
+        person=mother,
         status="approved",
-        number="4406042026060100001",
-        promised_limit_days=0,
+        channel="online",
     )
     services.triggers_fire_event(kind="case_completed", case_id=case.pk)
     return mother, user
