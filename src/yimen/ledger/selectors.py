@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
-from yimen.ledger import keys, merkle, store
+from yimen.ledger import keys, merkle, nodecache, store
 from yimen.ledger.models import Checkpoint, Entry, Head
 
 BUNDLE_FORMAT = "yimen-ledger-bundle/v1"
@@ -44,9 +45,21 @@ def entries_recent(*, limit: int = 50) -> list[Entry]:
     return list(Entry.objects.order_by("-index")[:limit])
 
 
+def _nodes(coords: list[merkle.Coord]) -> dict[merkle.Coord, bytes]:
+    return {(lv, ix): h for lv, ix, h in store.node_rows(coords)}
+
+
+def _nodes_from_level(level: int) -> dict[merkle.Coord, bytes]:
+    return {(lv, ix): h for lv, ix, h in store.node_rows_from_level(level)}
+
+
 def node_hashes(coords: Sequence[merkle.Coord], *, ordered: bool = False):
-    """Stored hashes of the given perfect subtrees in one query: a dict, or a list in `coords` order."""
-    found = {(lv, ix): h for lv, ix, h in store.node_rows(list(dict.fromkeys(coords)))}
+    """Stored hashes of the given perfect subtrees, a dict or a list in `coords` order: the upper levels
+    from the process's cache of committed nodes (`nodecache`), the rest in one query."""
+    cache, committed = nodecache.for_alias(connection.alias), not connection.in_atomic_block
+    if committed and cache.warm_from is None:
+        cache.warm(log_size(), _nodes_from_level, _nodes)
+    found = cache.lookup(coords, _nodes, committed=committed)
     if len(found) != len(set(coords)):
         missing = sorted(set(coords) - found.keys())[:3]
         raise Conflict(f"账本树节点缺失 (tree nodes missing: {missing}); run `yimen ledger verify --audit`")

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
-from yimen.ledger import keys, merkle, note, selectors, store, witness
+from yimen.ledger import canonical, keys, merkle, note, selectors, store, witness
 from yimen.ledger.models import Checkpoint, Cosignature, Entry, Head
 
 _KIND = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
@@ -75,17 +75,22 @@ def entries_append(*, entries: Iterable[Mapping[str, str]]) -> list[Entry]:
 # savepoint=False: nested in the caller's transaction, a failed write must fail the change it records.
 @transaction.atomic(savepoint=False)
 def _append(items: list[dict[str, str]]) -> list[Entry]:
+    # Leaf hashes do not depend on the index: computed before the lock, so it is held for less time.
+    # An entry's time is when it was recorded, before any wait for the lock; the index orders the log.
+    now = timezone.now()
+    stamp = canonical.format_time(now)  # one time for the batch: formatted once, not per entry
+    leaves = [merkle.leaf_hash(canonical.entry_bytes(time=stamp, **item)) for item in items]
     size, raw_frontier = _head_for_update()
     frontier = merkle.Frontier.from_bytes(size, raw_frontier)
-    now = timezone.now()
-    rows, values, nodes = [], [], []
-    for item in items:
-        entry = Entry(index=frontier.size, time=now, **item)
-        entry._state.adding, entry._state.db = False, transaction.get_connection().alias
-        rows.append(entry)
-        values.append((entry.index, entry.kind, entry.subject, entry.actor, now, entry.digest))
-        nodes.extend(frontier.append(entry.leaf_hash()))
+    values, nodes = [], []
+    for item, leaf in zip(items, leaves, strict=True):
+        values.append((frontier.size, item["kind"], item["subject"], item["actor"], now, item["digest"]))
+        nodes.extend(frontier.append(leaf))
     store.append_write(values, nodes, size=frontier.size, frontier=frontier.to_bytes(), root=frontier.root())
+    alias = transaction.get_connection().alias
+    rows = [Entry(*value) for value in values]  # positional: the model's field order, and faster
+    for entry in rows:
+        entry._state.adding, entry._state.db = False, alias
     return rows
 
 

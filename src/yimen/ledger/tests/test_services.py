@@ -104,6 +104,7 @@ def test_a_batch_append_is_all_or_nothing(log):
     rows = services.entries_append(entries=[good] * 300)
     assert [r.index for r in rows] == list(range(log, log + 300))
     assert bytes(Head.objects.get().root) == merkle.root_from_leaves(leaves_from_entries())
+    assert auditor.tree_audit().ok  # every node the batch wrote (COPY on PostgreSQL) is the recomputed one
 
 
 # --- checkpoints ---------------------------------------------------------------------------------------
