@@ -56,12 +56,13 @@ class CaseListApi(APIView):
         key = request.headers.get("Idempotency-Key", "")
         case = services.case_submit(actor=request.user, idempotency_key=key, **data.validated_data)
         existed = case.replayed
-        # A new case is answered from the object just written (its item, version, department and applicant
-        # are already attached); a replay is read again, in the caller's scope.
+        # A new case is answered from the object just written (its item, version, department, applicant,
+        # materials and history are already attached); a replay is read again, in the caller's scope.
+        # The answer is `CaseOut`'s, built without the serializer tree (see `case_answer`).
         if existed:
             case = selectors.case_get(user=request.user, pk=case.pk)
         return Response(
-            serializers.CaseOut(case, context={"request": request}).data,
+            serializers.case_answer(case, request),
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 

@@ -32,6 +32,17 @@ def form_masked(data: dict) -> dict:
     return {k: MASKERS[k](v) if k in MASKERS and isinstance(v, str) else v for k, v in (data or {}).items()}
 
 
+def certificate_view(case: Case, request=None) -> dict | None:
+    if case.status not in (Status.APPROVED, Status.DELIVERED):
+        return None  # only a decided case can have one: no query
+    cert = Certificate.objects.filter(case=case).first()
+    if cert is None:
+        return None
+    from yimen.cases.certificates import verify_url
+
+    return {"number": cert.number, "verify_url": verify_url(cert, request)}
+
+
 class FieldsOnce:
     """A ModelSerializer builds its fields by introspecting the model every time one is instantiated
     (several per case answer); these answers' fields depend on nothing but the class, so each class builds
@@ -143,17 +154,93 @@ class CaseOut(CaseListOut):
         return form_masked(case.form_data)
 
     def get_certificate(self, case) -> dict | None:
-        if case.status not in (Status.APPROVED, Status.DELIVERED):
-            return None  # only a decided case can have one: no query
-        cert = Certificate.objects.filter(case=case).first()
-        if cert is None:
-            return None
-        from yimen.cases.certificates import verify_url
-
-        return {"number": cert.number, "verify_url": verify_url(cert, self.context.get("request"))}
+        return certificate_view(case, self.context.get("request"))
 
     def get_allowed_actions(self, case) -> list[str]:
         return workflow.allowed_actions(case.status)
+
+
+_DATETIME, _DATE = serializers.DateTimeField(), serializers.DateField()
+
+
+def case_answer(case: Case, request=None) -> dict:
+    """`CaseOut(case).data`, built directly: the same keys in the same order, the same values (DRF's own
+    date and time fields format them), a tenth of the CPU (a serializer tree copies and walks some fifty
+    field objects per case). The submission answer uses it; `CaseOut` stays the schema, and
+    tests/test_answer.py holds the two equal for a case in every status. Materials, steps and history
+    come from `case`'s prefetched rows when it has them (a case just filed does)."""
+    dt, date = _DATETIME.to_representation, _DATE.to_representation
+    return {
+        "id": case.pk,
+        "number": None if case.number is None else str(case.number),
+        "item": str(case.item.implementation_code),
+        "item_name": str(case.version.name),
+        "department": str(case.department.code),
+        "status": str(case.status),
+        "channel": str(case.channel),
+        "applicant": applicant_view(case),
+        "submitted_at": dt(case.submitted_at),
+        "accepted_at": dt(case.accepted_at),
+        "decided_at": dt(case.decided_at),
+        "due_date": date(case.due_date),
+        "flags": _flags(case),
+        "version": int(case.version.number),
+        "status_label": workflow.status_label(case.status),
+        "form_data": form_masked(case.form_data),
+        "statutory_due_date": date(case.statutory_due_date),
+        "paused_days": int(case.paused_days),
+        "extended_days": int(case.extended_days),
+        "extension_reason": str(case.extension_reason),
+        "current_step": int(case.current_step),
+        "correction_request": str(case.correction_request),
+        "reason": str(case.reason),
+        "materials": [
+            {
+                "key": str(m.key),
+                "name": str(m.name),
+                "required": bool(m.required),
+                "source": str(m.source),
+                "state": str(m.state),
+                "reuse_ref": str(m.reuse_ref),
+                "reuse_label": str(m.reuse_label),
+                "upload_sha256": None if m.upload is None else str(m.upload.sha256),
+            }
+            for m in case.materials.all()
+        ],
+        "steps": [
+            {
+                "order": int(s.order),
+                "code": str(s.code),
+                "name": str(s.name),
+                "done_by": None if s.done_by is None else str(s.done_by.full_name),
+                "done_at": dt(s.done_at),
+                "opinion": str(s.opinion),
+                "outcome": str(s.outcome),
+            }
+            for s in case.steps.all()
+        ],
+        "history": [
+            {
+                "from_status": str(h.from_status),
+                "to_status": str(h.to_status),
+                "note": str(h.note),
+                "at": dt(h.at),
+                "ledger_index": None if h.ledger_index is None else int(h.ledger_index),
+            }
+            for h in case.history.all()
+        ],
+        "certificate": certificate_view(case, request),
+        "allowed_actions": workflow.allowed_actions(case.status),
+    }
+
+
+def _flags(case: Case) -> dict:
+    f = deadlines.flags(case, deadlines.today())
+    return {
+        "due_soon": bool(f.due_soon),
+        "overdue": bool(f.overdue),
+        "days_left": None if f.days_left is None else int(f.days_left),
+    }
 
 
 class SuppliedIn(serializers.Serializer):

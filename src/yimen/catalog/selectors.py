@@ -106,11 +106,12 @@ def item_for_intake(implementation_code: str) -> ItemVersion:
     """The published version of an item with what filing a case needs (item, department, materials), for
     the intake path that runs on every submission: one indexed query for the current version's id, the
     version itself from this process's cache after the first time. NotFound when none is published."""
-    row = (
+    rows = (
         ServiceItem.objects.filter(implementation_code=implementation_code)
-        .values_list("current_version_id", "current_version__updated_at", "current_version__status")
-        .first()
+        .order_by()  # the code is unique: no ORDER BY to compile or run
+        .values_list("current_version_id", "current_version__updated_at", "current_version__status")[:1]
     )
+    row = next(iter(rows), None)
     if row is None or row[0] is None or row[2] != VersionStatus.PUBLISHED:
         raise NotFound(gettext("事项 %(code)s 不存在或未发布。") % {"code": implementation_code})
     key = (row[0], row[1])

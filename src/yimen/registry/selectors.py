@@ -47,10 +47,15 @@ def person_get(*, user, pk: int) -> Person:
         raise NotFound(_("未找到该自然人")) from None
 
 
-def person_identify(*, user, id_number: str) -> Person:
-    """Exact lookup by ID number. Clerks (PERSON_IDENTIFY) reach the whole district; others their scope."""
+def person_identify(*, user, id_number: str, places: bool = True) -> Person:
+    """Exact lookup by ID number. Clerks (PERSON_IDENTIFY) reach the whole district; others their scope.
+    `places=False`: a clerk gets the person row alone, without its divisions and household joined (case
+    intake reads none of them; the joins were most of the lookup's cost)."""
     number = normalize_id_number(id_number)
-    qs = _persons() if user.can(roles.PERSON_IDENTIFY) else persons_visible(user)
+    if user.can(roles.PERSON_IDENTIFY):
+        qs = _persons() if places else Person.objects.all()
+    else:
+        qs = persons_visible(user)
     try:
         return qs.get(id_number=number)
     except Person.DoesNotExist:

@@ -42,12 +42,22 @@ from yimen.registry import selectors as registry
 
 def window_level(user) -> str:
     """The level of the window a clerk sits at: their division's level, the district when none."""
-    division = user.division
-    if division is None or division.level <= Division.Level.DISTRICT:
+    level = _division_level(user)
+    if level is None or level <= Division.Level.DISTRICT:
         return AcceptLevel.DISTRICT
-    if division.level == Division.Level.STREET:
+    if level == Division.Level.STREET:
         return AcceptLevel.STREET
     return AcceptLevel.VILLAGE
+
+
+def _division_level(user) -> int | None:
+    """The level of the user's division, without loading the division row when the user does not carry
+    it already (a row holds its boundary polygon, kilobytes of GeoJSON that intake never reads)."""
+    if user.division_id is None:
+        return None
+    if type(user).division.is_cached(user):
+        return user.division.level
+    return Division.objects.filter(pk=user.division_id).values_list("level", flat=True).first()
 
 
 def _applicant(*, actor, channel: str, id_number: str, uscc: str):
@@ -56,7 +66,7 @@ def _applicant(*, actor, channel: str, id_number: str, uscc: str):
     if actor.can(roles.CASE_INTAKE):
         if id_number:
             parse_id_number(id_number, field="id_number")
-            return registry.person_identify(user=actor, id_number=id_number), None
+            return registry.person_identify(user=actor, id_number=id_number, places=False), None
         if uscc:
             validate_uscc(uscc, field="uscc")
             return None, registry.enterprise_by_uscc(uscc=uscc)
@@ -85,11 +95,29 @@ def form_prefill(version, person, enterprise) -> dict:
     return {k: v for k, v in known.items() if k in props and v}
 
 
+_VALIDATORS: dict[tuple, object] = {}
+_VALIDATORS_MAX = 512
+
+
+def _form_validator(version):
+    """The form schema's validator, built once per version and process: a published version is immutable
+    (a change publishes a new version), and `updated_at` in the key covers a draft edited in place."""
+    key = (version.pk, version.updated_at)
+    validator = _VALIDATORS.get(key) if version.pk is not None else None
+    if validator is None:
+        validator = validator_for(version.form_schema)(version.form_schema)
+        if version.pk is not None:
+            if len(_VALIDATORS) >= _VALIDATORS_MAX:
+                _VALIDATORS.clear()
+            _VALIDATORS[key] = validator
+    return validator
+
+
 def _check_form(version, data: Mapping) -> None:
     schema = version.form_schema
     if not schema:
         return
-    validator = validator_for(schema)(schema)
+    validator = _form_validator(version)
     errors: dict[str, list[str]] = {}
     for err in validator.iter_errors(dict(data)):
         path = [str(p) for p in err.absolute_path]
@@ -150,7 +178,6 @@ def _missing_errors(rows: Iterable[CaseMaterial]) -> dict[str, list[str]]:
     }
 
 
-@transaction.atomic
 def case_submit(
     *,
     actor,
@@ -165,15 +192,64 @@ def case_submit(
 ) -> Case:
     """File an application under the item's published version. A repeated `idempotency_key` from the
     same user returns the first case and writes nothing. `theme_application` makes it a sub-case of a
-    theme (主题办), filed by `yimen.cases.services.themes.theme_submit`."""
+    theme (主题办), filed by `yimen.cases.services.themes.theme_submit`. The case comes back with its
+    materials, steps (none yet) and history prefetched as written, so answering it reads nothing again.
+
+    The writes happen in `_case_file`'s transaction. A request racing us with the same key makes our
+    insert fail on the unique (submitted_by, idempotency_key) constraint: that transaction (or, inside a
+    caller's transaction, its savepoint) is rolled back whole and the other request's case is the answer,
+    without a savepoint around the insert on the common path."""
     key = (idempotency_key or "").strip()
     if len(key) > 64:
         raise ValidationFailed(_("Idempotency-Key 不能超过64个字符"), field="idempotency_key")
     if key:
-        existing = Case.objects.filter(submitted_by=actor, idempotency_key=key).first()
+        existing = _replay(actor, key)
         if existing is not None:
-            existing.replayed = True
             return existing
+    try:
+        return _case_file(
+            actor=actor,
+            item=item,
+            channel=channel,
+            id_number=id_number,
+            uscc=uscc,
+            form_data=form_data,
+            materials=materials,
+            key=key,
+            theme_application=theme_application,
+        )
+    except IntegrityError:
+        existing = _replay(actor, key) if key else None
+        if existing is None:
+            raise
+        return existing
+
+
+def _replay(actor, key: str) -> Case | None:
+    """The case this user already filed under `key`, marked as a replay; None when there is none. The
+    look-up reads the id alone, unordered (the key is unique per user), and the row only on a hit."""
+    ids = Case.objects.filter(submitted_by=actor, idempotency_key=key).order_by().values_list("pk", flat=True)
+    pk = next(iter(ids[:1]), None)
+    if pk is None:
+        return None
+    existing = Case.objects.get(pk=pk)
+    existing.replayed = True
+    return existing
+
+
+@transaction.atomic
+def _case_file(
+    *,
+    actor,
+    item: str,
+    channel: str,
+    id_number: str,
+    uscc: str,
+    form_data: Mapping | None,
+    materials: Mapping[str, Mapping] | None,
+    key: str,
+    theme_application,
+) -> Case:
     if channel not in Channel.values:
         raise ValidationFailed(_("未知申请渠道 %(c)s") % {"c": channel}, field="channel")
     try:
@@ -206,7 +282,7 @@ def case_submit(
         applicant_person=person,
         applicant_enterprise=enterprise,
         submitted_by=actor,
-        intake_division=actor.division if channel == Channel.WINDOW else None,
+        intake_division_id=actor.division_id if channel == Channel.WINDOW else None,
         form_data=form,
         theme_application=theme_application,
         idempotency_key=key,
@@ -220,15 +296,7 @@ def case_submit(
         missing = _missing_errors(rows)
         if missing:
             raise ValidationFailed(next(iter(missing.values()))[0], errors=missing)
-    try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError:
-        if key:  # the same key raced us: the other request's case is the answer
-            existing = Case.objects.get(submitted_by=actor, idempotency_key=key)
-            existing.replayed = True
-            return existing
-        raise
+    case.save()
     case.number = f"{settings.YIMEN_DISTRICT_CODE}{timezone.localdate(now):%Y%m%d}{case.pk:07d}"
     case.save(update_fields=["number"])
     CaseMaterial.objects.bulk_create(rows)
@@ -238,10 +306,22 @@ def case_submit(
         actor=actor,
         content={"number": case.number, "item": version.item.implementation_code, "version": version.number},
     )
-    StatusChange.objects.create(
+    change = StatusChange.objects.create(
         case=case, from_status="", to_status=Status.SUBMITTED, actor=actor, at=now, ledger_index=entry.index
     )
+    _prefetched(case, materials=rows, steps=[], history=[change])
     return case
+
+
+def _prefetched(case: Case, **related: list) -> None:
+    """Attach rows just written as `case`'s prefetched relations, as `prefetch_related` would have after
+    reading them back: `case.materials.all()` and the like then answer without a query (filters and
+    `get` still query). Only for a case whose rows this transaction wrote in full."""
+    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+    for name, rows in related.items():
+        qs = getattr(case, name).get_queryset()
+        qs._result_cache, qs._prefetch_done = list(rows), True
+        cache[name] = qs
 
 
 @transaction.atomic
