@@ -80,6 +80,14 @@ def _append(items: list[dict[str, str]]) -> list[Entry]:
     now = timezone.now()
     stamp = canonical.format_time(now)  # one time for the batch: formatted once, not per entry
     leaves = [merkle.leaf_hash(canonical.entry_bytes(time=stamp, **item)) for item in items]
+    alias = transaction.get_connection().alias
+    if len(items) == 1 and transaction.get_connection().vendor == "postgresql":
+        item = items[0]
+        index = store.append_one(leaves[0], item["kind"], item["subject"], item["actor"], now, item["digest"])
+        if index is not None:
+            entry = Entry(index, item["kind"], item["subject"], item["actor"], now, item["digest"])
+            entry._state.adding, entry._state.db = False, alias
+            return [entry]
     size, raw_frontier = _head_for_update()
     frontier = merkle.Frontier.from_bytes(size, raw_frontier)
     values, nodes = [], []
@@ -87,7 +95,6 @@ def _append(items: list[dict[str, str]]) -> list[Entry]:
         values.append((frontier.size, item["kind"], item["subject"], item["actor"], now, item["digest"]))
         nodes.extend(frontier.append(leaf))
     store.append_write(values, nodes, size=frontier.size, frontier=frontier.to_bytes(), root=frontier.root())
-    alias = transaction.get_connection().alias
     rows = [Entry(*value) for value in values]  # positional: the model's field order, and faster
     for entry in rows:
         entry._state.adding, entry._state.db = False, alias

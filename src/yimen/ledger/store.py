@@ -74,6 +74,17 @@ def _append_scalar_sql(entries: int, nodes: int) -> str:
     )
 
 
+def append_one(
+    leaf: bytes, kind: str, subject: str, actor: str, time: dt.datetime, digest: str
+) -> int | None:
+    """PostgreSQL: append one entry whose leaf hash is `leaf` with the server-side function of migration
+    0002 (lock, entry, nodes, head in one round trip); its index, or None when there is no head row yet."""
+    rows = _prepared(
+        "SELECT ledger_append_one(%s, %s, %s, %s, %s, %s)", [leaf, kind, subject, actor, time, digest]
+    )
+    return None if rows[0][0] is None else int(rows[0][0])
+
+
 def head_lock() -> tuple[int, bytes] | None:
     """(size, frontier) of the head row, locked until the transaction ends (SQLite's IMMEDIATE
     transaction already holds the database's write lock); None when there is no head row yet."""

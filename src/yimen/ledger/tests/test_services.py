@@ -96,6 +96,22 @@ def test_bad_or_personal_entries_are_refused_and_nothing_is_written(log, field, 
     assert selectors.log_size() == log == Entry.objects.count()
 
 
+def test_single_appends_store_the_tree_the_reference_computes(log):
+    """On PostgreSQL a single append is the server-side function of migration 0002: its entries, nodes,
+    frontier and root must be exactly what the Python frontier computes from the entries."""
+    append(70, subject="single.append:{i}")
+    frontier = merkle.Frontier()
+    for leaf in leaves_from_entries():
+        frontier.append(leaf)
+    head = Head.objects.get()
+    assert (head.size, bytes(head.frontier), bytes(head.root)) == (
+        frontier.size,
+        frontier.to_bytes(),
+        frontier.root(),
+    )
+    assert auditor.tree_audit().ok  # every stored node is the recomputed one
+
+
 def test_a_batch_append_is_all_or_nothing(log):
     good = {"kind": "test.recorded", "subject": "s:1", "actor": "system", "digest": ""}
     with pytest.raises(ValidationFailed):
