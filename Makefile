@@ -36,10 +36,12 @@ demo: setup
 
 run: demo
 	@$(YIMEN) demo accounts
-	@echo "Serving Yimen on http://$(HOST):$(PORT)/ (Ctrl-C stops it); background tasks: var/worker.log"
-	@# The task worker (notifications, life-event offers, tag refresh) runs beside the server and stops with it.
+	@echo "Serving Yimen on http://$(HOST):$(PORT)/ (Ctrl-C stops it); background tasks: var/worker.log, periodic jobs: var/scheduler.log"
+	@# The task worker (notifications, life-event offers, tag refresh) and the scheduler (escalation every
+	@# 5 minutes, daily reminders and scans) run beside the server and stop with it.
 	@$(YIMEN) db_worker --no-reload --interval 1 > var/worker.log 2>&1 & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(YIMEN) runserver $(HOST):$(PORT)
+	  $(YIMEN) scheduler >> var/scheduler.log 2>&1 & scheduler=$$!; \
+	  trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; $(YIMEN) runserver $(HOST):$(PORT)
 
 lint: setup
 	@.venv/bin/ruff check src e2e bench

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
@@ -26,10 +26,16 @@ from yimen.events.models import (
     Subcategory,
 )
 from yimen.events.workflow import INBOX_STATES, OPEN_STATES, Status
+from yimen.places import selectors as places
+from yimen.places.models import Division
+
+Level = Division.Level
 
 
 def _base() -> QuerySet[Event]:
-    return Event.objects.select_related("subcategory__category", "department", "street", "village", "grid")
+    return Event.objects.select_related(
+        "subcategory__category", "department", "street", "village", "grid", "escalated_to"
+    )
 
 
 def events_visible(user) -> QuerySet[Event]:
@@ -66,8 +72,16 @@ def events_filtered(
     department: str = "",
     division: str = "",
     open_only: bool = False,
+    within: Division | None = None,
+    escalated: bool = False,
 ) -> QuerySet[Event]:
+    """`within`: only events in that division's subtree (the level switcher); `escalated`: only events
+    under supervision (已升级督办)."""
     qs = events_visible(user)
+    if within is not None:
+        qs = qs.filter(grid__path__startswith=within.path)
+    if escalated:
+        qs = qs.filter(escalated_to__isnull=False)
     if status:
         qs = qs.filter(status=status)
     elif open_only:
@@ -198,3 +212,70 @@ def closed_event_samples():
         .order_by("id")
         .iterator(chunk_size=5000)
     )
+
+
+def with_escalation(qs: QuerySet[Event]) -> QuerySet[Event]:
+    """Each event with when and why it was last escalated (`escalated_at`, `escalation_note`)."""
+    latest = HistoryEntry.objects.filter(event=OuterRef("pk"), action="escalated").order_by(
+        "-created_at", "-id"
+    )
+    return qs.select_related("escalated_to").annotate(
+        escalated_at=Subquery(latest.values("created_at")[:1]),
+        escalation_note=Subquery(latest.values("note")[:1]),
+    )
+
+
+# The levels a board or statistics page can be switched to: district -> street -> village, and the
+# area (片区) between them, which the path shows.
+SWITCH_LEVELS = (Level.DISTRICT, Level.STREET, Level.AREA, Level.VILLAGE)
+
+
+def scope_division(user, code: str = "") -> Division | None:
+    """The division a board or statistics page is limited to. `code`: a street, area or village (or the
+    district) inside the viewer's own division; without it, the viewer's own division when their account
+    is attached below the district (street, village...); None means the whole district."""
+    home = user.division if user.division_id else None
+    code = (code or "").strip()
+    if code:
+        found = Division.objects.filter(code=code, level__in=SWITCH_LEVELS).defer("geometry").first()
+        if found is None or (home is not None and not found.path.startswith(home.path)):
+            raise NotFound(
+                _("未找到该区划，或不在您的管辖范围内 (division not found or outside your area)"),
+                field="area",
+            )
+        return None if found.level == Level.DISTRICT else found
+    if home is not None and home.level != Level.DISTRICT:
+        return home
+    return None
+
+
+def level_switcher(user, current: Division | None) -> dict:
+    """What the switcher shows: the path from the viewer's own level down to `current` (links up) and the
+    divisions to drill into: streets under the district, villages under a street or area. `locked`: the
+    viewer's account is attached below the district, so the path starts at their division."""
+    home = user.division if user.division_id else None
+    top = home if home is not None and home.level != Level.DISTRICT else None
+    here = current or top
+    if here is None:
+        return {"crumbs": [], "below": list(places.streets()), "current": None, "locked": False}
+    crumbs = [
+        d
+        for d in here.ancestors()
+        if d.level != Level.DISTRICT and (top is None or d.path.startswith(top.path))
+    ]
+    below: list[Division] = []
+    if here.level in (Level.STREET, Level.AREA):
+        below = list(
+            Division.objects.filter(level=Level.VILLAGE, path__startswith=here.path)
+            .defer("geometry")
+            .order_by("code")
+        )
+    return {"crumbs": crumbs, "below": below, "current": here, "locked": top is not None}
+
+
+def grids_url_for(base: str, division: Division | None) -> str:
+    """The grid boundaries the map loads (and zooms to): those of the division, or all."""
+    if division is None:
+        return base
+    key = {Level.STREET: "street", Level.AREA: "area", Level.VILLAGE: "village"}.get(division.level)
+    return f"{base}?{key}={division.code}" if key else base

@@ -36,32 +36,47 @@ HOT_SPOTS = 20
 _MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def statistics(user, *, since: dt.datetime, street: str = "", source: str = "auto") -> dict:
-    """The statistics page's figures. `source`: "auto" (the roll-up when built and the scope allows),
-    "rollup" (the roll-up where the scope allows, even before it is built: for tests and the bench) or
-    "direct" (the events table)."""
-    scope = _rollup_scope(user, street) if source != "direct" else None
+def statistics(
+    user,
+    *,
+    since: dt.datetime,
+    street: str = "",
+    within: Division | None = None,
+    source: str = "auto",
+) -> dict:
+    """The statistics page's figures. `street` (a code) or `within` (a division: the level switcher) limit
+    them to events there; the roll-up is keyed by street only, so below a street they are counted from
+    the events table. `source`: "auto" (the roll-up when built and the scope allows), "rollup" (the
+    roll-up where the scope allows, even before it is built: for tests and the bench) or "direct" (the
+    events table)."""
+    if within is not None and within.level == Division.Level.STREET and not street:
+        street, within = within.code, None
+    scope = _rollup_scope(user, street) if source != "direct" and within is None else None
     if scope is not None and (source == "rollup" or RollupState.objects.exists()):
         parts = _parts_rollup(user, since=since, street=street, scope=scope)
     else:
-        parts = _parts_direct(_events(user, street), _reports(user, street), since=since, until=None)
+        parts = _parts_direct(
+            _events(user, street, within), _reports(user, street, within), since=since, until=None
+        )
     return _assemble(parts)
 
 
-def _events(user, street: str) -> QuerySet[Event]:
+def _events(user, street: str, within: Division | None = None) -> QuerySet[Event]:
     qs = events_visible(user).order_by()
     if qs.query.distinct:
         # A handler's scope joins the joint tasks: one row per task. Counting over that join would count
         # an event once per task, so the scope is a subquery instead.
         qs = Event.objects.order_by().filter(pk__in=qs.values("pk"))
+    if within is not None:
+        qs = qs.filter(grid__path__startswith=within.path)
     return qs.filter(street__code=street) if street else qs
 
 
-def _reports(user, street: str) -> QuerySet[Report]:
+def _reports(user, street: str, within: Division | None = None) -> QuerySet[Report]:
     """Reports whose event is in the viewer's scope (the whole district: no join needed)."""
     qs = Report.objects.order_by()
-    whole = user.can(roles.EVENT_COMMAND) and not user.division_id and not street
-    return qs if whole else qs.filter(event__in=_events(user, street).values("pk"))
+    whole = user.can(roles.EVENT_COMMAND) and not user.division_id and not street and within is None
+    return qs if whole else qs.filter(event__in=_events(user, street, within).values("pk"))
 
 
 class _Scope:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from yimen.accounts import roles
 from yimen.common.errors import DomainError, NotFound
 from yimen.events import selectors, services
-from yimen.events.models import Channel, JointRequest, JointTask
+from yimen.events.models import Channel, JointRequest, JointTask, OpinionPost
 from yimen.events.workflow import OPEN_STATES, Status
 from yimen.places import selectors as places
 
@@ -146,11 +146,25 @@ def inbox_stream(request):
     return inbox_response(request)
 
 
+def _scope(request) -> tuple:
+    """The division the page is limited to (the level switcher's `area`, else the viewer's street or
+    village) and the switcher's context. An area outside the viewer's scope falls back with a message."""
+    try:
+        code = request.GET.get("area") or request.GET.get("street", "")  # `street`: the older links
+        within = selectors.scope_division(request.user, code)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        within = selectors.scope_division(request.user)
+    return within, selectors.level_switcher(request.user, within)
+
+
 @login_required
 def board(request):
     _need(request, roles.EVENT_VIEW)
     q = request.GET
     status = q.get("status", "") if q.get("status", "") in Status.values else ""
+    within, switcher = _scope(request)
+    escalated = q.get("escalated") == "1"
     events = selectors.events_filtered(
         request.user,
         status=status,
@@ -158,24 +172,29 @@ def board(request):
         department=q.get("department", ""),
         division=q.get("division", ""),
         open_only=not status,
+        within=within,
+        escalated=escalated,
     )
     counts = {s: 0 for s in OPEN_STATES}
-    open_events = selectors.events_visible(request.user).filter(status__in=OPEN_STATES).order_by()
+    open_events = selectors.events_filtered(request.user, open_only=True, within=within).order_by()
     for row in open_events.values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return render(
         request,
         "events/board.html",
         {
-            "events": events[:100],
+            "events": selectors.with_escalation(events)[:100],
             "points": selectors.map_points(events),
             "counts": [(Status(s).label, s, counts[s]) for s in Status.values if s in counts],
+            "escalated_count": open_events.filter(escalated_to__isnull=False).count(),
+            "escalated": escalated,
             "categories": selectors.categories(),
             "departments": places.departments(),
-            "streets": places.streets(),
             "statuses": Status.choices,
             "filters": q,
-            "grids_url": reverse("places:grids-geojson"),
+            "switcher": switcher,
+            "grids_url": selectors.grids_url_for(reverse("places:grids-geojson"), within),
+            "fit_map": within is not None,
             "triage_count": selectors.triage_queue(request.user).count(),
             "joint_count": selectors.joint_pending(request.user).count(),
         },
@@ -197,9 +216,9 @@ def stats(request):
 
     _need(request, roles.EVENT_VIEW)
     period = request.GET.get("days", "90") if request.GET.get("days", "90") in STATS_PERIODS else "90"
-    street = request.GET.get("street", "")
+    within, switcher = _scope(request)
     since = timezone.now() - dt.timedelta(days=STATS_PERIODS[period])
-    data = statistics(request.user, since=since, street=street)
+    data = statistics(request.user, since=since, within=within)
     hot = [
         {
             "lat": h["grid__centroid_lat"],
@@ -218,9 +237,9 @@ def stats(request):
             "hot": hot,
             "period": period,
             "periods": STATS_PERIODS,
-            "street": street,
-            "streets": places.streets(),
-            "grids_url": reverse("places:grids-geojson"),
+            "switcher": switcher,
+            "grids_url": selectors.grids_url_for(reverse("places:grids-geojson"), within),
+            "fit_map": within is not None,
         },
     )
 
@@ -323,6 +342,9 @@ def _detail_context(user, event, *, revealed: dict | None = None) -> dict:
         else None,
         "subcategories": selectors.subcategories(),
         "departments": places.departments(),
+        "escalations": [h for h in event.history.all() if h.action == "escalated"],
+        "sensor_readings": event.sensor_readings.select_related("device").order_by("-at", "-id")[:50],
+        "opinion_posts": OpinionPost.objects.filter(report__event=event).select_related("report"),
     }
 
 

@@ -39,6 +39,9 @@ class EventSerializer(serializers.ModelSerializer):
     street = serializers.CharField(source="street.name")
     village = serializers.CharField(source="village.name")
     grid = serializers.CharField(source="grid.code")
+    escalated_to = serializers.CharField(
+        source="escalated_to.code", default=None, help_text="督办层级: the division now supervising it"
+    )
 
     class Meta:
         model = Event
@@ -69,6 +72,7 @@ class EventSerializer(serializers.ModelSerializer):
             "resolved_at",
             "closed_at",
             "reopen_count",
+            "escalated_to",
         ]
 
 
@@ -201,3 +205,22 @@ class RoutingRuleInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     active = serializers.BooleanField(required=False, default=True)
     position = serializers.IntegerField(required=False, min_value=1, allow_null=True, default=None)
+
+
+class SensorReadingInputSerializer(serializers.Serializer):
+    """The value and time are checked by the service (field-level messages in zh-Hans and English)."""
+
+    device = serializers.CharField(max_length=32, help_text="设备编码 device code")
+    value = serializers.JSONField(help_text="读数 the reading, a number")
+    at = serializers.CharField(max_length=40, help_text="测量时间 ISO 8601, e.g. 2026-03-04T10:00:00+08:00")
+
+
+class SensorReadingOutSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(
+        choices=["below", "raised", "attached"],
+        help_text="below: within the rule, nothing saved; raised: a report (new event or linked duplicate); "
+        "attached: kept with the device's open event",
+    )
+    event = serializers.CharField(source="event.number", default=None)
+    status = serializers.CharField(source="event.status", default=None)
+    report = serializers.CharField(source="report_number", default="")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("joint/", views.JointPendingApi.as_view(), name="joint-pending"),
     path("joint/<int:pk>/decide/", views.JointDecideApi.as_view(), name="joint-decide"),
     path("joint-tasks/<int:pk>/complete/", views.JointTaskCompleteApi.as_view(), name="joint-task-complete"),
+    path("sensors/readings/", views.SensorReadingApi.as_view(), name="sensor-reading"),
     path("routing-rules/", views.RoutingRuleListApi.as_view(), name="routing-rules"),
     path("routing-rules/<int:pk>/", views.RoutingRuleDetailApi.as_view(), name="routing-rule"),
     path("routing-rules/<int:pk>/move/", views.RoutingRuleMoveApi.as_view(), name="routing-rule-move"),

@@ -62,7 +62,14 @@ class EventListApi(EventsApi):
     @extend_schema(
         tags=TAGS,
         parameters=[OpenApiParameter(n, str) for n in ("status", "category", "department", "division")]
-        + [OpenApiParameter("limit", int), OpenApiParameter("offset", int)],
+        + [
+            OpenApiParameter(
+                "area", str, description="镇街或村居代码: only events there (street or village)"
+            ),
+            OpenApiParameter("escalated", bool, description="只看已升级督办 only escalated events"),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
         responses=s.EventSerializer(many=True),
         summary="事件列表(按权限范围) Events in your scope",
     )
@@ -83,6 +90,8 @@ class EventListApi(EventsApi):
             category=q.get("category", ""),
             department=q.get("department", ""),
             division=q.get("division", ""),
+            within=selectors.scope_division(request.user, q["area"]) if q.get("area") else None,
+            escalated=q.get("escalated") in ("1", "true"),
         )
         paginator = LimitOffsetPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
@@ -257,6 +266,38 @@ class RoutingRuleMoveApi(EventsApi):
                 services.routing_rule_move(actor=request.user, rule_id=pk, position=data["position"])
             ).data
         )
+
+
+class SensorReadingApi(APIView):
+    """POST /api/events/sensors/readings/ — one reading from an IoT platform, authenticated with its
+    Open311 client key (header `X-Api-Key`, or `api_key` in the body; see services/sensors.py for why
+    client keys and not per-device keys). 202 within the rule (nothing saved), 201 when it raised a
+    report, 200 when attached to the device's open event."""
+
+    authentication_classes: list = []  # no session, so no CSRF: the key is the credential
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser, FormParser]
+
+    @extend_schema(
+        tags=TAGS,
+        request=s.SensorReadingInputSerializer,
+        parameters=[OpenApiParameter("X-Api-Key", str, location=OpenApiParameter.HEADER)],
+        responses={
+            201: s.SensorReadingOutSerializer,
+            200: s.SensorReadingOutSerializer,
+            202: s.SensorReadingOutSerializer,
+        },
+        summary="物联感知读数 Post a sensor reading",
+    )
+    def post(self, request):
+        key = request.headers.get("X-Api-Key") or str(request.data.get("api_key") or "")
+        client = services.open311_client_for_key(key)
+        data = _valid(s.SensorReadingInputSerializer, request)
+        outcome = services.sensor_reading_ingest(
+            client=client, device=data["device"], value=data["value"], at=data["at"]
+        )
+        code = {"below": 202, "raised": 201, "attached": 200}[outcome.result]
+        return Response(s.SensorReadingOutSerializer(outcome).data, status=code)
 
 
 def _missing(model):

@@ -14,6 +14,9 @@ events_escalate_overdue                              overdue events up the super
 routing_rule_create / _update / _move / _delete      the command centre's routing rules
 statistics_rollup_rebuild                            the statistics roll-up recomputed from the events
 report_contact_reveal                                a reporter's full name and phone, read logged
+sensor_device_save / sensor_reading_ingest           IoT sensors (物联感知): devices, readings -> events
+opinion_file_read / opinion_import                   public-opinion posts (网络舆情) -> reports
+subcategory_save / open311_client_set_active         the events admin's changes, audited
 """
 
 from yimen.events.services.closing import event_reopen, event_resolve, event_verify, report_rate
@@ -27,7 +30,12 @@ from yimen.events.services.dispatch import (
 )
 from yimen.events.services.intake import CONFIDENCE_THRESHOLD, classify_text, duplicate_find, event_report
 from yimen.events.services.joint import joint_decide, joint_request, joint_task_complete
-from yimen.events.services.open311_clients import open311_client_create, open311_client_for_key
+from yimen.events.services.open311_clients import (
+    open311_client_create,
+    open311_client_for_key,
+    open311_client_set_active,
+)
+from yimen.events.services.opinion import opinion_file_read, opinion_import
 from yimen.events.services.reveal import report_contact_reveal
 from yimen.events.services.rollup import statistics_rollup_rebuild
 from yimen.events.services.routing import (
@@ -36,7 +44,9 @@ from yimen.events.services.routing import (
     routing_rule_delete,
     routing_rule_move,
     routing_rule_update,
+    subcategory_save,
 )
+from yimen.events.services.sensors import sensor_device_save, sensor_reading_ingest
 from yimen.events.taxonomy import taxonomy_load
 
 __all__ = [
@@ -58,6 +68,9 @@ __all__ = [
     "joint_task_complete",
     "open311_client_create",
     "open311_client_for_key",
+    "open311_client_set_active",
+    "opinion_file_read",
+    "opinion_import",
     "report_contact_reveal",
     "report_rate",
     "route",
@@ -65,6 +78,9 @@ __all__ = [
     "routing_rule_delete",
     "routing_rule_move",
     "routing_rule_update",
+    "sensor_device_save",
+    "sensor_reading_ingest",
     "statistics_rollup_rebuild",
+    "subcategory_save",
     "taxonomy_load",
 ]

@@ -39,3 +39,19 @@ def open311_client_for_key(key: str) -> Open311Client:
     if client is None:
         raise PermissionDenied(_("api_key 无效 (invalid api_key)"), field="api_key")
     return client
+
+
+@transaction.atomic
+def open311_client_set_active(*, client: Open311Client, active: bool, actor: Any) -> Open311Client:
+    """Revoke (or restore) a client's key; its sensors' readings are refused while it is inactive."""
+    client = Open311Client.objects.select_for_update().get(pk=client.pk)
+    if client.active != active:
+        client.active = active
+        client.save(update_fields=["active"])
+        audit.record(
+            kind="events.open311_client.activated" if active else "events.open311_client.revoked",
+            subject=client,
+            actor=actor,
+            content={"name": client.name},
+        )
+    return client

@@ -154,3 +154,30 @@ def _rule(rule_id) -> RoutingRule:
         return RoutingRule.objects.select_for_update().get(pk=int(rule_id))
     except (RoutingRule.DoesNotExist, TypeError, ValueError):
         raise NotFound(_("未找到派遣规则 (routing rule not found)"), field="rule") from None
+
+
+@transaction.atomic
+def subcategory_save(*, subcategory: Subcategory, actor) -> Subcategory:
+    """The admin changes a subcategory's default department, time limits or urgency (the taxonomy loader
+    sets them first). Audited with the values before and after."""
+    require(actor, roles.EVENT_COMMAND)
+    if subcategory.pk is None:
+        raise ValidationFailed(_("事件小类由分类表加载，不能在此新增 (subcategories come from the taxonomy)"))
+    if not subcategory.respond_hours:
+        raise ValidationFailed(_("签收时限至少 1 小时 (at least 1 hour)"), field="respond_hours")
+    if not subcategory.resolve_days:
+        raise ValidationFailed(_("办结时限至少 1 个工作日 (at least 1 working day)"), field="resolve_days")
+    fields = ("name", "department_id", "respond_hours", "resolve_days", "urgent")
+    before = Subcategory.objects.filter(pk=subcategory.pk).values(*fields).first()
+    subcategory.save(update_fields=["name", "department", "respond_hours", "resolve_days", "urgent"])
+    audit.record(
+        kind="events.subcategory.changed",
+        subject=subcategory,
+        actor=actor,
+        content={
+            "code": subcategory.code,
+            "before": before,
+            "after": {f: getattr(subcategory, f) for f in fields},
+        },
+    )
+    return subcategory

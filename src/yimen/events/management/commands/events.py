@@ -5,6 +5,7 @@
     yimen events train [--if-missing] [--from-closed-events] [--variant NAME]
     yimen events evaluate [--variant NAME | --all-variants]
     yimen events rollup-rebuild                  # the statistics roll-up, recomputed from the events
+    yimen events import-opinion FILE.csv|FILE.jsonl  # public-opinion posts (网络舆情) as reports
 
 classify keeps line alignment: a blank input line gets a blank output line.
 """
@@ -51,6 +52,12 @@ class Command(BaseCommand):
             help="recompute the statistics roll-up from the events (after a bulk load; the services "
             "keep it current otherwise)",
         )
+        opinion = sub.add_parser(
+            "import-opinion",
+            help="import public-opinion posts (CSV or JSONL: source, url, posted_at, text, address) as "
+            "reports on the 舆情 channel; a bad file imports nothing; a URL already imported is skipped",
+        )
+        opinion.add_argument("file")
         client = sub.add_parser("open311-client", help="create an Open311 client; prints its api_key once")
         client.add_argument("name")
 
@@ -135,6 +142,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已重建统计汇总 (statistics roll-up rebuilt): {done['events']:,} events, "
             f"{done['tally_rows']:,} + {done['grid_rows']:,} rows in {time.perf_counter() - started:.1f} s"
+        )
+
+    def _import_opinion(self, *, file: str, **_):
+        from yimen.events.services import opinion_file_read, opinion_import
+
+        rows = opinion_file_read(file)
+        done = opinion_import(
+            rows=rows, actor="cli", progress=lambda n, total: self.stderr.write(f"\r{n}/{total}", ending="")
+        )
+        self.stderr.write("")
+        self.stdout.write(
+            f"舆情导入 (opinion import): {len(rows)} 条记录 rows, 新增 imported {done['imported']}, "
+            f"已存在跳过 skipped {done['skipped']}"
         )
 
     def _open311_client(self, *, name: str, **_):

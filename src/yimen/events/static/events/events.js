@@ -12,7 +12,9 @@
       { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
     if (el.dataset.grids) {
       fetch(el.dataset.grids).then(function (r) { return r.json(); }).then(function (fc) {
-        L.geoJSON(fc, { style: { color: "#b3261e", weight: 0.6, fillOpacity: 0.03 } }).addTo(map);
+        var layer = L.geoJSON(fc, { style: { color: "#b3261e", weight: 0.6, fillOpacity: 0.03 } }).addTo(map);
+        // The level switcher chose a street or village: zoom to its grids.
+        if (el.dataset.fit === "1" && layer.getLayers().length) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
       }).catch(function () {});
     }
     return map;

@@ -1,5 +1,6 @@
 """City governance events (一网统管): the taxonomy, events, the reports that feed them, their append-only
-history, routing rules, joint enforcement and Open311 clients.
+history, routing rules, joint enforcement and Open311 clients; the sensor devices and public-opinion
+posts that feed intake are in `yimen.events.models.feeds`.
 
 One Event gathers every Report of the same problem (duplicates within 50 m and 72 h are linked to the
 open event). The Event's `status` only changes through `yimen.events.services`, which checks
@@ -84,6 +85,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("12345热线")
     OPEN311 = "open311", _("Open311 接口")
     SENSOR = "sensor", _("物联感知")
+    OPINION = "opinion", _("网络舆情")
 
 
 class Event(models.Model):
@@ -396,3 +398,7 @@ class ContactRead(models.Model):
 
     def __str__(self) -> str:
         return f"contact read #{self.pk} of report {self.report_id} by user {self.actor_id}"
+
+
+# The feeds' models live in their own module; importing them here registers them with the app.
+from yimen.events.models.feeds import OpinionPost, SensorDevice, SensorReading  # noqa: E402, F401
