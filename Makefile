@@ -52,11 +52,12 @@ format: setup
 # The whole suite on SQLite and on PostgreSQL, then the browser tests.
 test: setup
 	@.venv/bin/ruff check src e2e bench
+	@# First: Chromium for the browser tests and the CJK font the unit tests' certificate PDFs need too.
+	@scripts/ensure-chromium.sh || { echo "Chromium and a CJK font are required for the tests (see above)"; exit 1; }
 	@scripts/pytest-run.sh "unit and API tests on SQLite" src -m "not e2e"
 	@url=$$(scripts/ensure-postgres.sh) || { echo "PostgreSQL is required for make test (see above)"; exit 1; }; \
 	  DATABASE_URL=$$url scripts/pytest-run.sh "unit and API tests on PostgreSQL ($$url)" src -m "not e2e" \
 	    --ignore=src/yimen/fusion  # the fusion package uses no database: its tests ran in the pass above
-	@scripts/ensure-chromium.sh || { echo "Chromium is required for the browser tests (see above)"; exit 1; }
 	@scripts/pytest-run.sh "browser tests (Playwright + Chromium)" e2e -m e2e
 
 bench: setup
