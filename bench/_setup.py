@@ -63,3 +63,19 @@ def percentiles(samples_ns: list[int]) -> dict[str, float]:
     ordered = sorted(samples_ns)
     q = statistics.quantiles(ordered, n=100, method="inclusive")
     return {"p50": q[49] / 1e6, "p95": q[94] / 1e6, "p99": q[98] / 1e6, "max": ordered[-1] / 1e6}
+
+
+SUBMISSION_ITEM = "老年人优待证办理"
+
+
+def submission_inputs() -> tuple[str, dict, list[str]]:
+    """What the case-submission benchmarks file: the item's implementation code, a form that satisfies
+    its schema, and up to 20,000 living demo residents' ID numbers to apply for."""
+    from yimen.catalog.models import ItemVersion
+    from yimen.registry.models import Person
+
+    version = ItemVersion.objects.published().select_related("item").get(name=SUBMISSION_ITEM)
+    props = (version.form_schema or {}).get("properties", {})
+    form = {k: (v["enum"][0] if "enum" in v else "演示") for k, v in props.items() if k != "id_number"}
+    ids = list(Person.objects.filter(status="alive").values_list("id_number", flat=True)[:20_000])
+    return version.item.implementation_code, form, ids

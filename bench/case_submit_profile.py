@@ -31,10 +31,9 @@ os.environ["YIMEN_DEBUG"] = "0"
 if urllib.parse.urlparse(os.environ["DATABASE_URL"]).path.lstrip("/") in ("yimen", "yimen_bench"):
     sys.exit("refusing to run on yimen / yimen_bench: they hold other benchmarks' data")
 
-from _setup import django_ready, emit  # noqa: E402
+from _setup import django_ready, emit, submission_inputs  # noqa: E402
 
 PASSWORD = "Yimen@2026"
-ITEM_NAME = "老年人优待证办理"
 
 
 def main() -> None:
@@ -59,14 +58,7 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from yimen.catalog.models import ItemVersion
-    from yimen.registry.models import Person
-
-    version = ItemVersion.objects.published().select_related("item").get(name=ITEM_NAME)
-    props = (version.form_schema or {}).get("properties", {})
-    form = {k: (v["enum"][0] if "enum" in v else "演示") for k, v in props.items() if k != "id_number"}
-    ids = list(Person.objects.filter(status="alive").values_list("id_number", flat=True)[:20_000])
-    code = version.item.implementation_code
+    code, form, ids = submission_inputs()
     rng = random.Random(7)
     run_id = f"p{uuid.uuid4().hex[:10]}"
 
