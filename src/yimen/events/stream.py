@@ -37,6 +37,8 @@ def inbox_response(request) -> StreamingHttpResponse:
     after = _cursor(request)
     lifetime = float(getattr(settings, "YIMEN_EVENTS_STREAM_SECONDS", 300))
 
+    live.listener_ensure()  # dispatches committed in other worker processes wake this stream at once
+
     def messages():
         nonlocal after
         started = last_sent = time.monotonic()

@@ -22,6 +22,9 @@ else:
     # drop each other's database halfway through.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# The live inbox's LISTEN connection (yimen.events.live) is started only by the test that checks it, so no
+# stray connection holds the test database when the run drops it.
+YIMEN_EVENTS_LISTEN = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
