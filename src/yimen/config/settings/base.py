@@ -152,11 +152,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DepartmentKindEnum": "yimen.places.models.Department.Kind",
         "ItemKindEnum": "yimen.catalog.models.item.ItemKind",
+        "ItemVersionStatusEnum": "yimen.catalog.models.item.VersionStatus",
         "CaseStatusEnum": "yimen.cases.models.case.Status",
         "CaseChannelEnum": "yimen.cases.models.case.Channel",
         "EventStatusEnum": "yimen.events.workflow.Status",
         "EventChannelEnum": "yimen.events.models.Channel",
         "EventReportChannelEnum": "yimen.events.api.serializers.REPORT_CHANNELS",
+        "SensorReadingResultEnum": "yimen.events.api.serializers.SENSOR_RESULTS",
         "CampaignStateEnum": "yimen.notify.workflow.CampaignState",
     },
 }

@@ -215,9 +215,12 @@ class SensorReadingInputSerializer(serializers.Serializer):
     at = serializers.CharField(max_length=40, help_text="测量时间 ISO 8601, e.g. 2026-03-04T10:00:00+08:00")
 
 
+SENSOR_RESULTS = ["below", "raised", "attached"]
+
+
 class SensorReadingOutSerializer(serializers.Serializer):
     result = serializers.ChoiceField(
-        choices=["below", "raised", "attached"],
+        choices=SENSOR_RESULTS,
         help_text="below: within the rule, nothing saved; raised: a report (new event or linked duplicate); "
         "attached: kept with the device's open event",
     )
