@@ -27,6 +27,7 @@ from yimen.events.models import (
     Open311Client,
     Report,
     RoutingRule,
+    SensorDevice,
     Sequence,
     Subcategory,
 )
@@ -69,6 +70,18 @@ LIVE = [
     (Channel.CITIZEN, "这边有点问题想反映一下，不知道归谁管", "440604100", "citizen"),
 ]
 
+# 物联感知: demo devices on the demo IoT platform's key (code, name, kind, unit, street code, subcategory,
+# threshold, rule), placed at a grid of their street; the first one reports a crossing reading once.
+SENSORS = [
+    ("SW-ZM-001", "汾江河祖庙段水位计", "water_level", "m", "440604012", "0504", 3.2, "above"),
+    ("SW-SW-002", "东平河石湾段水位计", "water_level", "m", "440604010", "0504", 3.5, "above"),
+    ("ZS-ZM-011", "祖庙路夜间噪声监测点", "noise", "dB(A)", "440604012", "1403", 55.0, "above"),
+    ("ZS-ZJ-012", "季华四路工地噪声监测点", "noise", "dB(A)", "440604010", "0401", 55.0, "above"),
+    ("YG-ZJ-021", "张槎城中村出租屋烟感", "smoke", "%obs/m", "440604011", "0903", 8.0, "above"),
+    ("JG-NZ-031", "南庄大道井盖位移传感器", "manhole", "mm", "440604100", "0502", 15.0, "above"),
+]
+SENSOR_ALARM = ("SW-ZM-001", 3.46)  # 汾江河 above its warning line: one live 物联感知 event
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -104,6 +117,7 @@ def _routing_rules() -> None:
 def demo_events_load(*, scale: str = "small", seed: int = 4406, progress: Progress | None = None) -> dict:
     services.taxonomy_load(actor="demo-loader")
     if Event.objects.exists():
+        _sensors()  # a database loaded before the sensors existed gets them too
         return {"already": True, "events": Event.objects.count()}
     with transaction.atomic():
         _routing_rules()
@@ -112,10 +126,40 @@ def demo_events_load(*, scale: str = "small", seed: int = 4406, progress: Progre
                 name="佛山通 App (演示)", key=DEMO_OPEN311_KEY, actor="demo-loader"
             )
     made = _history(HISTORY.get(scale, HISTORY["small"]), seed, progress or (lambda *a: None))
-    live = _live(seed)
+    live = _live(seed) + _sensors()
     # The history was bulk-written past the services: the statistics roll-up is built from it once.
     services.statistics_rollup_rebuild(actor="demo-loader")
     return {"already": False, "history": made, "live": live}
+
+
+def _sensors() -> int:
+    """The demo IoT platform's devices, once, and one crossing reading; returns the events raised."""
+    client = Open311Client.objects.order_by("id").first()
+    if client is None or SensorDevice.objects.exists():
+        return 0
+    streets = {d.code: d for d in Division.objects.filter(level=Division.Level.STREET)}
+    subs = {s.code: s for s in Subcategory.objects.all()}
+    for code, name, kind, unit, street, sub, threshold, rule in SENSORS:
+        grids = Division.objects.filter(level=Division.Level.GRID, path__startswith=streets[street].path)
+        lat, lng = grids.order_by("code").values_list("centroid_lat", "centroid_lng")[len(code) % 5]
+        device = SensorDevice(
+            code=code,
+            name=name,
+            kind=kind,
+            unit=unit,
+            lat=lat,
+            lng=lng,
+            address=name,
+            subcategory=subs[sub],
+            threshold=threshold,
+            rule=rule,
+            owner=client,
+        )
+        services.sensor_device_save(device=device, actor="demo-loader")
+    code, value = SENSOR_ALARM
+    at = timezone.now().replace(microsecond=0).isoformat()
+    outcome = services.sensor_reading_ingest(client=client, device=code, value=value, at=at)
+    return int(outcome.result == "raised")
 
 
 def _grid_points() -> list[tuple[float, float]]:
