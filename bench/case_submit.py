@@ -24,18 +24,11 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from pathlib import Path
 
-DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/yimen_bench_submit"
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_SUBMIT_DATABASE_URL", DEFAULT_URL)
-os.environ["DJANGO_SETTINGS_MODULE"] = "yimen.config.settings.bench"
-os.environ["YIMEN_DEBUG"] = "0"
-if urllib.parse.urlparse(os.environ["DATABASE_URL"]).path.lstrip("/") in ("yimen", "yimen_bench"):
-    sys.exit("refusing to run on yimen / yimen_bench: they hold other benchmarks' data")
-
-from _setup import django_ready, emit, percentiles, submission_inputs  # noqa: E402
+import _submit_env  # noqa: F401  (the database and settings, before Django starts)
+from _setup import django_ready, emit, percentiles, submission_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 PASSWORD = "Yimen@2026"
