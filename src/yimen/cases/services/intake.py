@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from jsonschema.validators import validator_for
 
 from yimen.accounts import roles
 from yimen.cases import deadlines, materials, procedures, settle, workflow
@@ -95,29 +94,11 @@ def form_prefill(version, person, enterprise) -> dict:
     return {k: v for k, v in known.items() if k in props and v}
 
 
-_VALIDATORS: dict[tuple, object] = {}
-_VALIDATORS_MAX = 512
-
-
-def _form_validator(version):
-    """The form schema's validator, built once per version and process: a published version is immutable
-    (a change publishes a new version), and `updated_at` in the key covers a draft edited in place."""
-    key = (version.pk, version.updated_at)
-    validator = _VALIDATORS.get(key) if version.pk is not None else None
-    if validator is None:
-        validator = validator_for(version.form_schema)(version.form_schema)
-        if version.pk is not None:
-            if len(_VALIDATORS) >= _VALIDATORS_MAX:
-                _VALIDATORS.clear()
-            _VALIDATORS[key] = validator
-    return validator
-
-
 def _check_form(version, data: Mapping) -> None:
     schema = version.form_schema
     if not schema:
         return
-    validator = _form_validator(version)
+    validator = version.form_validator
     errors: dict[str, list[str]] = {}
     for err in validator.iter_errors(dict(data)):
         path = [str(p) for p in err.absolute_path]

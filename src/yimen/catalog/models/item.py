@@ -7,6 +7,7 @@ were filed under. The services in `yimen.catalog.services` are the only writers.
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -194,6 +195,14 @@ class ItemVersion(models.Model):
     @property
     def implementation_code(self) -> str:
         return self.item.implementation_code
+
+    @cached_property
+    def form_validator(self):
+        """The JSON Schema validator of `form_schema`, built once per instance: the intake's published
+        version is cached per process (`catalog.selectors.item_for_intake`), so once per process."""
+        from jsonschema.validators import validator_for
+
+        return validator_for(self.form_schema)(self.form_schema)
 
     @property
     def is_draft(self) -> bool:
