@@ -2,24 +2,26 @@
 dispatch) wakes the streams of this process through its listening connection (PostgreSQL)."""
 
 import psycopg
-import pytest
 from django.db import connection
 
 from yimen.events import live
 
 
-def test_no_listener_when_switched_off_or_on_sqlite(settings, db):
+def test_no_listener_when_switched_off(settings, db):
     settings.YIMEN_EVENTS_LISTEN = False
     assert live.listener_ensure() is None
+
+
+def test_a_dispatch_wakes_this_process_and_on_postgresql_the_others(settings, db):
+    """Every database: an announcement wakes this process's streams at once. PostgreSQL: a NOTIFY from
+    another connection (a dispatch in another worker process) wakes them through the listener."""
+    seen = live.generation()
+    live.announce()
+    assert live.wait(seen, timeout=0) > seen
     settings.YIMEN_EVENTS_LISTEN = True
-    if connection.vendor == "sqlite":
-        assert live.listener_ensure() is None  # one process, one database file: the local wake-up suffices
-
-
-def test_a_notify_from_another_connection_wakes_this_process(settings, db):
     if connection.vendor != "postgresql":
-        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite runs the look-every-0.25-s fallback only")
-    settings.YIMEN_EVENTS_LISTEN = True
+        assert live.listener_ensure() is None  # one process, one database file: the local wake-up suffices
+        return
     listener = live.listener_ensure()
     try:
         assert listener is not None and listener.listening.wait(10)
