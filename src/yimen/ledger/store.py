@@ -2,13 +2,14 @@
 
 Every service that changes state appends, and every receipt asks for a proof, so these run constantly.
 Measured with bench/ledger.py on PostgreSQL, the ORM spent about three quarters of an append and of a
-proof building queries; here an append is two round trips (the head row lock, then one statement of
-constant text that writes the entries, their nodes and the head, rows passed as arrays so psycopg need
-not parse thousands of placeholders) and a proof is one. The models stay the schema's definition.
-Identifiers are double-quoted as SQL and both supported databases (SQLite, PostgreSQL) want.
+proof building queries. Here, on PostgreSQL, a single entry is one call of the server-side function of
+migration 0002 (`append_one`); a few entries are the head row lock and then one statement that writes
+entries, nodes and head; a batch is the lock, two binary COPYs and the head update. A proof is one query.
+The models stay the schema's definition. Identifiers are double-quoted as SQL and both supported
+databases (SQLite, PostgreSQL) want.
 
 On PostgreSQL these statements run as server-side prepared statements on the request's own connection
-(and so in its transaction): Django's default client-side binding would quote the arrays into the SQL
+(and so in its transaction): Django's default client-side binding would quote the values into the SQL
 text and have the server parse and plan it again on every append, which was half of an append's time.
 """
 
@@ -29,19 +30,11 @@ _NODE_SELECT_PG = (
     'SELECT n."level", n."index", n."hash" FROM "ledger_node" n '
     'JOIN unnest(%s::smallint[], %s::bigint[]) AS k(l, i) ON n."level" = k.l AND n."index" = k.i'
 )
-# PostgreSQL: one statement of constant text for any batch, with the rows as arrays.
-_APPEND_PG = (
-    'WITH e AS (INSERT INTO "ledger_entry" ("index", "kind", "subject", "actor", "time", "digest") '
-    "SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::varchar[], %s::timestamptz[], "
-    "%s::varchar[])), "
-    'n AS (INSERT INTO "ledger_node" ("level", "index", "hash") '
-    "SELECT * FROM unnest(%s::smallint[], %s::bigint[], %s::bytea[])) " + _HEAD_UPDATE
-)
-# PostgreSQL, an append of up to _SCALAR_UP_TO entries (one, nearly always): one value per placeholder.
+# PostgreSQL, a few entries (an intake's deferred entries): one statement, one value per placeholder.
+# Larger batches (imports, back-fills): COPY in binary, C code in psycopg end to end; from 8 entries up it
+# was as fast as one statement with the rows as arrays, whose dumping is Python per element, and at 32
+# a quarter faster, so the array form is not kept.
 _SCALAR_UP_TO = 4
-# PostgreSQL, batches above _COPY_FROM entries (imports, back-fills): COPY in binary, which is C code in
-# psycopg end to end, where dumping long arrays is Python per element.
-_COPY_FROM = 32
 _ENTRY_COPY = (
     'COPY "ledger_entry" ("index", "kind", "subject", "actor", "time", "digest") FROM STDIN (FORMAT BINARY)'
 )
@@ -107,17 +100,12 @@ def append_write(
     root: bytes,
 ) -> None:
     """Insert entries (index, kind, subject, actor, time, digest) and nodes (level, index, hash), and move
-    the head: one statement on PostgreSQL, a few on SQLite (which is in-process: no round trips)."""
+    the head: one statement or two COPYs and an update on PostgreSQL, a few statements on SQLite (which
+    is in-process: no round trips)."""
     head = [size, frontier, root]
     if connection.vendor == "postgresql":
         if len(entries) <= _SCALAR_UP_TO:
             _prepared(_append_scalar_sql(len(entries), len(nodes)), [*_flat(entries), *_flat(nodes), *head])
-            return
-        if len(entries) <= _COPY_FROM:
-            columns = [list(c) for c in zip(*entries, strict=True)] + [
-                list(c) for c in zip(*nodes, strict=True)
-            ]
-            _prepared(_APPEND_PG, columns + head)
             return
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
