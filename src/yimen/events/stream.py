@@ -51,15 +51,9 @@ def inbox_response(request) -> StreamingHttpResponse:
                 since = timezone.now() - dt.timedelta(seconds=LOOKBACK_SECONDS)
                 # The look-back window holds every dispatch of the last seconds (hundreds on a busy
                 # day): read their ids only, and the rows themselves only for what was not sent yet.
-                ids = selectors.inbox_dispatches_since(department_id, after, since).values_list(
-                    "id", flat=True
-                )
-                new = [pk for pk in ids if pk not in sent]
-                rows = (
-                    list(selectors.inbox_dispatches_since(department_id, after, since).filter(id__in=new))
-                    if new
-                    else []
-                )
+                window = selectors.inbox_dispatches_since(department_id, after, since)
+                new = [pk for pk in window.values_list("id", flat=True) if pk not in sent]
+                rows = list(window.filter(id__in=new)) if new else []
                 for pk in [pk for pk, at in sent.items() if now - at > 2 * LOOKBACK_SECONDS]:
                     del sent[pk]
                 for row in rows:

@@ -80,8 +80,9 @@ def _append(items: list[dict[str, str]]) -> list[Entry]:
     now = timezone.now()
     stamp = canonical.format_time(now)  # one time for the batch: formatted once, not per entry
     leaves = [merkle.leaf_hash(canonical.entry_bytes(time=stamp, **item)) for item in items]
-    alias = transaction.get_connection().alias
-    if len(items) == 1 and transaction.get_connection().vendor == "postgresql":
+    db = transaction.get_connection()
+    alias = db.alias
+    if len(items) == 1 and db.vendor == "postgresql":
         item = items[0]
         index = store.append_one(leaves[0], item["kind"], item["subject"], item["actor"], now, item["digest"])
         if index is not None:
