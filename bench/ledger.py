@@ -10,7 +10,9 @@ appends the first time, and reuses it on later runs. The default run takes well 
 
 Figures: appends/s with one append per transaction (and its p50/p99 latency), the cost an append adds
 inside an open transaction (what a case submission pays), appends/s with 4 and 8 concurrent writer processes,
-batched appends/s, inclusion and consistency proof latency p50/p99 at the log's size, audit rows/s.
+batched appends/s, inclusion and consistency proof latency p50/p99 at the log's size (from the database
+alone, then with the proof tiles filled: `path`), the time to fill the tiles, audit rows/s.
+`--proofs-only` skips the appends, so a large log is measured again without growing.
 """
 
 from __future__ import annotations
@@ -212,13 +214,29 @@ def fill(target: int, batch: int) -> None:
 
 
 def bench_proofs(samples: int, db: str) -> None:
-    from yimen.ledger import selectors
+    """Proof latency at the log's size, first from the database alone (tiles off), then with the tile
+    file filled (`yimen ledger tiles`, timed): the same random indexes and sizes in both."""
+    from django.test import override_settings
+
+    from yimen.ledger import nodecache, selectors, services
 
     size = selectors.log_size()
+    with override_settings(YIMEN_LEDGER_TILE_DIR=""):
+        _proofs(samples, db, size, "database")
+    t0 = time.perf_counter()
+    written, complete = services.tiles_fill()
+    emit("tiles_fill_s", time.perf_counter() - t0, "s", db=db, written=written, complete_tiles=complete)
+    nodecache.clear_all()
+    _proofs(samples, db, size, "tiles")
+
+
+def _proofs(samples: int, db: str, size: int, path: str) -> None:
+    from yimen.ledger import selectors
+
     rng = random.Random(4)
     t0 = time.perf_counter()
     selectors.root_at(size=size)  # the first read in a process loads the upper tree levels (nodecache)
-    emit("node_cache_warm_ms", (time.perf_counter() - t0) * 1000, "ms", db=db, tree_size=size)
+    emit("node_cache_warm_ms", (time.perf_counter() - t0) * 1000, "ms", db=db, tree_size=size, path=path)
     inclusion, consistency = [], []
     for _ in range(samples):
         index = rng.randrange(size)
@@ -230,9 +248,12 @@ def bench_proofs(samples: int, db: str) -> None:
         selectors.consistency_proof(size1=old, size2=size)
         consistency.append(time.perf_counter() - t0)
     for name, values in (("inclusion", inclusion), ("consistency", consistency)):
-        emit(f"{name}_proof_ms_p50", percentile(values, 0.5) * 1000, "ms", db=db, tree_size=size)
-        emit(f"{name}_proof_ms_p99", percentile(values, 0.99) * 1000, "ms", db=db, tree_size=size)
-    emit("inclusion_proof_ms_mean", statistics.fmean(inclusion) * 1000, "ms", db=db, tree_size=size)
+        for q in (0.5, 0.99):
+            value = percentile(values, q) * 1000
+            emit(f"{name}_proof_ms_p{round(q * 100)}", value, "ms", db=db, tree_size=size, path=path)
+    emit(
+        "inclusion_proof_ms_mean", statistics.fmean(inclusion) * 1000, "ms", db=db, tree_size=size, path=path
+    )
 
 
 def bench_audit(db: str) -> None:
@@ -252,16 +273,18 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="entries per batched append")
     parser.add_argument("--samples", type=int, default=2000, help="proofs to time")
     parser.add_argument("--skip-audit", action="store_true")
+    parser.add_argument("--proofs-only", action="store_true", help="no appends: proofs (and audit) only")
     args = parser.parse_args()
     configured = os.environ.get("DATABASE_URL", DEFAULT_URL)
     url = os.environ.get("YIMEN_BENCH_DATABASE_URL") or bench_url(configured)
     db = setup(url)
     print(f"# ledger bench on {db}: {url}", file=sys.stderr, flush=True)
-    bench_floor(args.appends, db)
-    bench_single(args.appends, db)
-    bench_concurrent(args.appends, 4, db)
-    bench_concurrent(args.appends, 8, db)
-    bench_batched(20 * args.batch, args.batch, db)
+    if not args.proofs_only:
+        bench_floor(args.appends, db)
+        bench_single(args.appends, db)
+        bench_concurrent(args.appends, 4, db)
+        bench_concurrent(args.appends, 8, db)
+        bench_batched(20 * args.batch, args.batch, db)
     fill(args.entries, args.batch)
     bench_proofs(args.samples, db)
     if not args.skip_audit:

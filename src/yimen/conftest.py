@@ -13,3 +13,12 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def ledger_caches():
+    """Each test starts with empty ledger caches: its database is not the one the last test cached."""
+    from yimen.ledger import nodecache
+
+    nodecache.clear_all()
+    yield

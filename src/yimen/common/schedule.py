@@ -116,6 +116,14 @@ register(
 )
 register(
     Job(
+        name="ledger-tiles",
+        description="防篡改账本：补齐本地证明瓦片 / fill the ledger's local proof tiles",
+        every=dt.timedelta(minutes=1),
+        command=("ledger", "tiles"),
+    )
+)
+register(
+    Job(
         name="policies-match",
         description="惠企政策匹配 / match enterprises to support policies",
         daily_at=dt.time(2, 0),

@@ -50,11 +50,12 @@ def assert_paginated(payload: dict) -> None:
 
 
 def ledger_settings(directory) -> dict:
-    """Settings for tests that write the ledger: fresh keys and witness state under `directory`, no
-    witness, checkpoints signed on demand (apply to pytest-django's `settings` or `override_settings`)."""
+    """Settings for tests that write the ledger: fresh keys, witness state and proof tiles under
+    `directory`, no witness, checkpoints signed on demand (apply to pytest-django's `settings` or `override_settings`)."""
     return {
         "YIMEN_LEDGER_KEY_DIR": directory / "keys",
         "YIMEN_LEDGER_WITNESS_DIR": directory / "witness",
         "YIMEN_LEDGER_WITNESS": False,
         "YIMEN_LEDGER_CHECKPOINT_INTERVAL": 0,
+        "YIMEN_LEDGER_TILE_DIR": directory / "tiles",
     }

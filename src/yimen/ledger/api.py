@@ -13,7 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from yimen.accounts.roles import LEDGER_VIEW
-from yimen.ledger import selectors, services
+from yimen.common.errors import ValidationFailed
+from yimen.ledger import selectors, services, tiles
 from yimen.ledger.serializers import (
     ConsistencyProofSerializer,
     ConsistencyQuerySerializer,
@@ -33,6 +34,16 @@ class PlainTextRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
         return text.encode(self.charset)
+
+
+class OctetStreamRenderer(BaseRenderer):
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
 
 
 class CanViewLedger(BasePermission):
@@ -119,3 +130,61 @@ class ConsistencyProofApi(APIView):
         size1, size2 = query.validated_data["from"], query.validated_data["to"]
         proof = selectors.consistency_proof(size1=size1, size2=size2)
         return Response({"from": size1, "to": size2, "proof": [selectors.b64(h) for h in proof]})
+
+
+def _tile_location(text: str) -> tuple[int, int]:
+    try:
+        return tiles.parse_tile_path(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"瓦片路径无效 (tile path: {exc})", field="tile") from None
+
+
+class _TileApi(APIView):
+    """Binary tiles; errors still come as the API's JSON."""
+
+    renderer_classes = [OctetStreamRenderer, JSONRenderer]
+    IMMUTABLE = "public, max-age=31536000, immutable"  # the bytes at a tile's URL never change
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer, self.request.accepted_media_type = JSONRenderer(), "application/json"
+        return super().handle_exception(exc)
+
+    def _binary(self, data: bytes) -> Response:
+        return Response(
+            data, content_type="application/octet-stream", headers={"Cache-Control": self.IMMUTABLE}
+        )
+
+
+class HashTileApi(_TileApi):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="哈希瓦片 Hash tile (C2SP tlog-tiles)",
+        description=(
+            "`tile/<L>/<N>[.p/<W>]`: the hashes of tree level 8L from index 256N, 256 of them or W for a "
+            "partial tile, 32 bytes each. N is written in 3-digit groups, all but the last prefixed with x "
+            "(`x001/234`). 404 until the log has every hash of the tile."
+        ),
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, level: int, tile: str):
+        index, width = _tile_location(tile)
+        return self._binary(selectors.tile_hashes(level=level, index=index, width=width))
+
+
+class EntryTileApi(_TileApi):
+    permission_classes = [CanViewLedger]
+
+    @extend_schema(
+        tags=TAGS,
+        summary="记录瓦片 Entry bundle (C2SP tlog-tiles)",
+        description=(
+            "`tile/entries/<N>[.p/<W>]`: entries 256N.. as their canonical JSON, each after its length as a "
+            "big-endian uint16. Staff who may read the ledger only, like single entries."
+        ),
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    def get(self, request, tile: str):
+        index, width = _tile_location(tile)
+        return self._binary(selectors.entry_bundle(index=index, width=width))

@@ -26,6 +26,7 @@ from yimen.ledger.merkle import Coord
 
 FIRST_LEAF: Coord = (0, 0)
 MAX_NODES = 400_000  # ~60 MB; a log of ~50 million entries fits, a larger one starts over when full
+MAX_EDGE = 4096  # lower-level nodes of incomplete tiles (see `tiles`): a few per tree size proofs ask for
 
 
 class UpperNodes:
@@ -36,6 +37,9 @@ class UpperNodes:
         self.nodes: dict[Coord, bytes] = {}
         self.first_leaf: bytes | None = None
         self.warm_from: int | None = None  # levels loaded whole, when the cache was warmed
+        self.known_size = 0  # a tree size known to be committed: proofs up to it may skip the database
+        self.checked_at = float("-inf")  # monotonic time of the last `recheck`
+        self.edge: dict[Coord, bytes] = {}  # committed nodes below `min_level` that tiles can't give
         self._lock = threading.Lock()
 
     def warm(
@@ -54,8 +58,9 @@ class UpperNodes:
         first = fetch([FIRST_LEAF]).get(FIRST_LEAF)
         with self._lock:
             self.nodes.clear()
+            self.edge.clear()
             self.nodes.update(loaded)
-            self.first_leaf, self.warm_from = first, level
+            self.first_leaf, self.warm_from, self.known_size = first, level, size
 
     def lookup(
         self,
@@ -84,10 +89,30 @@ class UpperNodes:
         found.update((c, h) for c, h in fetched.items() if c in wanted)
         return found
 
+    def recheck(self, size: int, first: bytes | None, now: float) -> None:
+        """The log's committed size and first leaf, just read: start over if the log is not the one
+        cached (another first leaf, or fewer entries than already seen: a restore), else note the size."""
+        if (first != self.first_leaf and self.first_leaf is not None) or size < self.known_size:
+            self.clear()
+        with self._lock:
+            self.first_leaf = first
+            self.known_size, self.checked_at = size, now
+
+    def saw(self, size: int, edge: dict[Coord, bytes]) -> None:
+        """A proof at `size` was read outside any transaction: that size is committed, and the nodes
+        below `min_level` it used from the incomplete right edge may be kept."""
+        with self._lock:
+            self.known_size = max(self.known_size, size)
+            if len(self.edge) + len(edge) > MAX_EDGE:
+                self.edge.clear()
+            self.edge.update(edge)
+
     def clear(self) -> None:
         with self._lock:
             self.nodes.clear()
+            self.edge.clear()
             self.first_leaf, self.warm_from = None, None
+            self.known_size, self.checked_at = 0, float("-inf")
 
 
 _caches: dict[str, UpperNodes] = {}
@@ -99,3 +124,8 @@ def for_alias(alias: str) -> UpperNodes:
         level = int(getattr(settings, "YIMEN_LEDGER_NODE_CACHE_LEVEL", 8))
         cache = _caches.setdefault(alias, UpperNodes(level))
     return cache
+
+
+def clear_all() -> None:
+    for cache in _caches.values():
+        cache.clear()

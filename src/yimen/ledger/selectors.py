@@ -7,13 +7,15 @@ over the leaves.
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
-from yimen.ledger import keys, merkle, nodecache, store
+from yimen.ledger import keys, merkle, nodecache, store, tiles
 from yimen.ledger.models import Checkpoint, Entry, Head
 
 BUNDLE_FORMAT = "yimen-ledger-bundle/v1"
@@ -66,11 +68,36 @@ def node_hashes(coords: Sequence[merkle.Coord], *, ordered: bool = False):
     return [found[c] for c in coords] if ordered else found
 
 
+def _from_tiles(coords: list[merkle.Coord], size: int) -> dict[merkle.Coord, bytes] | None:
+    """A proof's nodes without the database (see `tiles`), or None when some of them need it."""
+    tile_file = tiles.for_alias(connection.alias)
+    if tile_file is None or connection.in_atomic_block:
+        return None
+    cache, now = nodecache.for_alias(connection.alias), time.monotonic()
+    if now - cache.checked_at >= settings.YIMEN_LEDGER_TILE_RECHECK_SECONDS:
+        cache.recheck(*store.size_and_first_leaf(), now)
+    if cache.warm_from is None:
+        cache.warm(cache.known_size, _nodes_from_level, _nodes)
+    if size > cache.known_size:
+        return None
+    return tiles.local_nodes(cache, tile_file, coords)
+
+
 def _nodes_for(coords: list[merkle.Coord], size: int, field: str) -> dict[merkle.Coord, bytes]:
-    """Nodes for a proof at tree size `size`; the last leaf is fetched too, which proves the log is that
-    large without a separate query. Missing nodes are the caller's mistake when `size` exceeds the log."""
+    """Nodes for a proof at tree size `size`: from memory and tiles when they have them all, else from
+    the database, with the last leaf too, which proves the log is that large without a separate query.
+    Missing nodes are the caller's mistake when `size` exceeds the log."""
+    local = _from_tiles(coords, size)
+    if local is not None:
+        return local
+    tile_file = tiles.for_alias(connection.alias) if not connection.in_atomic_block else None
+    cache = nodecache.for_alias(connection.alias)
+    # The roots of the complete tiles this proof reaches into, so that its next proofs there can be
+    # checked against them (tiles completed after the cache was warmed are not in it yet).
+    roots = {(tiles.HEIGHT, tiles.tile_of(c)) for c in coords if c[0] < tiles.HEIGHT} if tile_file else set()
+    roots = [c for c in roots if (c[1] + 1) * tiles.WIDTH <= size and c not in cache.nodes]
     try:
-        return node_hashes([*coords, (0, size - 1)])
+        found = node_hashes([*coords, (0, size - 1), *roots])
     except Conflict:
         current = log_size()
         if size > current:
@@ -78,11 +105,28 @@ def _nodes_for(coords: list[merkle.Coord], size: int, field: str) -> dict[merkle
                 _("%(field)s 超过当前账本大小 %(size)d") % {"field": field, "size": current}, field=field
             ) from None
         raise
+    if tile_file is not None:
+        edge, stale = tiles.incomplete_or_missing(cache, tile_file, coords, size)
+        cache.saw(size, {c: found[c] for c in edge})
+        for tile in stale[:2]:  # a proof repairs at most two tiles; `yimen ledger tiles` fills the rest
+            _tile_repair(tile_file, cache, tile)
+    return found
+
+
+def _tile_repair(tile_file: tiles.TileFile, cache: nodecache.UpperNodes, tile: int) -> bool:
+    root = cache.nodes.get((tiles.HEIGHT, tile))
+    if root is None:
+        return False
+    return tiles.build(tile_file, tile, store.leaf_range(tile * tiles.WIDTH, (tile + 1) * tiles.WIDTH), root)
 
 
 def root_at(*, size: int) -> bytes:
     """The root hash of the tree at an earlier (or the current) size."""
-    return merkle.fold(node_hashes(merkle.root_plan(size), ordered=True)) if size else merkle.EMPTY_ROOT
+    if not size:
+        return merkle.EMPTY_ROOT
+    plan = merkle.root_plan(size)
+    found = _nodes_for(plan, size, "size")
+    return merkle.fold([found[c] for c in plan])
 
 
 def inclusion_proof_and_leaf(*, index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
@@ -112,6 +156,44 @@ def consistency_proof(*, size1: int, size2: int) -> list[bytes]:
     plan = merkle.consistency_plan(size1, size2)
     found = _nodes_for([c for part in plan for c in part], size2, "to")
     return [merkle.fold([found[c] for c in part]) for part in plan]
+
+
+def tile_hashes(*, level: int, index: int, width: int) -> bytes:
+    """C2SP tlog-tiles: the hashes of tree level 8 * `level` from 256 * `index` on, `width` of them
+    (256 for a full tile), concatenated. A tile exists once the log has all its hashes."""
+    height = tiles.HEIGHT * level
+    if not 0 <= height < 64:
+        raise NotFound(_("没有第 %(level)d 层瓦片") % {"level": level}, field="level")
+    start = index * tiles.WIDTH
+    if start + width > log_size() >> height:
+        raise NotFound(_("该瓦片尚未完整 (the log does not have this tile yet)"), field="index")
+    if level == 0 and width == tiles.WIDTH:
+        local = _from_tiles([(0, start), (0, start + width - 1)], start + width)
+        tile_file = tiles.for_alias(connection.alias)
+        if local is not None and tile_file is not None and (raw := tile_file.read(index)) is not None:
+            return raw  # `_from_tiles` just checked this tile against its stored root
+    rows = store.node_rows_at_level(height, start, start + width)
+    if len(rows) != width:
+        raise Conflict(
+            f"账本树节点缺失 (tree nodes missing at level {height}); run `yimen ledger verify --audit`"
+        )
+    return b"".join(h for _i, h in rows)
+
+
+def entry_bundle(*, index: int, width: int) -> bytes:
+    """C2SP tlog-tiles entry bundle: entries [256 * index, + width) as their canonical bytes, each after
+    its length as a big-endian uint16."""
+    start = index * tiles.WIDTH
+    if start + width > log_size():
+        raise NotFound(_("该瓦片尚未完整 (the log does not have this tile yet)"), field="index")
+    entries = list(Entry.objects.filter(index__gte=start, index__lt=start + width).order_by("index"))
+    if len(entries) != width:
+        raise Conflict("账本记录缺失 (entries missing); run `yimen ledger verify --audit`")
+    out = bytearray()
+    for entry in entries:
+        raw = entry.canonical()
+        out += len(raw).to_bytes(2, "big") + raw
+    return bytes(out)
 
 
 def checkpoint_latest() -> Checkpoint | None:

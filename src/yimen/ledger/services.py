@@ -10,15 +10,15 @@ the leaf and the perfect subtrees it completes (one on average, at most log2 n),
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from yimen.common.errors import Conflict, NotFound, ValidationFailed
-from yimen.ledger import canonical, keys, merkle, note, selectors, store, witness
+from yimen.ledger import canonical, keys, merkle, note, selectors, store, tiles, witness
 from yimen.ledger.models import Checkpoint, Cosignature, Entry, Head
 
 _KIND = re.compile(r"[a-z][a-z0-9_.:-]{0,63}")
@@ -181,3 +181,34 @@ def checkpoint_cosign(*, checkpoint: Checkpoint) -> Cosignature:
     except witness.WitnessRefused as exc:
         raise Conflict(f"见证方拒绝联署 (witness refused to cosign: {exc})") from exc
     return Cosignature.objects.create(checkpoint=checkpoint, witness=keys.witness_name(), line=line)
+
+
+def tiles_fill(*, full: bool = False, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+    """Write every complete tile the tile file lacks or has wrong, from the stored leaves (see `tiles`);
+    returns (tiles written, complete tiles in the log). Reads the leaves of 64 tiles per query, and only
+    where a tile is missing. A process checks each tile once: later calls start where its last one
+    ended, unless `full` (after a restore, say; proofs never use a wrong tile either way)."""
+    tile_file = tiles.for_alias(connection.alias)
+    if tile_file is None:
+        raise Conflict(gettext("未配置账本瓦片目录 (YIMEN_LEDGER_TILE_DIR)"))
+    if connection.in_atomic_block:
+        raise RuntimeError("tiles are filled from committed nodes: call this outside a transaction")
+    complete = selectors.log_size() // tiles.WIDTH
+    written, chunk = 0, 64
+    for first in range(0 if full else min(tile_file.checked, complete), complete, chunk):
+        last = min(first + chunk, complete)
+        roots = dict(store.node_rows_at_level(tiles.HEIGHT, first, last))
+        leaves: list[bytes] | None = None
+        for tile in range(first, last):
+            raw = tile_file.read(tile)
+            if raw is not None and tiles.levels(raw)[tiles.HEIGHT][0] == roots.get(tile):
+                continue
+            if leaves is None:
+                leaves = store.leaf_range(first * tiles.WIDTH, last * tiles.WIDTH)
+            part = leaves[(tile - first) * tiles.WIDTH : (tile - first + 1) * tiles.WIDTH]
+            if tile in roots and tiles.build(tile_file, tile, part, roots[tile]):
+                written += 1
+        tile_file.checked = last
+        if progress:
+            progress(last)
+    return written, complete

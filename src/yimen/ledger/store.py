@@ -156,3 +156,43 @@ def node_rows_from_level(level: int) -> list[tuple[int, int, bytes]]:
             cursor.execute(sql, [level])
             rows = cursor.fetchall()
     return [(int(lv), int(ix), bytes(h)) for lv, ix, h in rows]
+
+
+def _rows(sql: str, params: Sequence = ()) -> list[tuple]:
+    if connection.vendor == "postgresql":
+        return _prepared(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def size_and_first_leaf() -> tuple[int, bytes | None]:
+    """The committed tree size and the first leaf hash, in one query: what tells a process whether the
+    log it has cached is still the one in the database."""
+    rows = _rows(
+        'SELECT h."size", (SELECT n."hash" FROM "ledger_node" n WHERE n."level" = 0 AND n."index" = 0) '
+        'FROM "ledger_head" h WHERE h."id" = 1'
+    )
+    if not rows:
+        return 0, None
+    size, first = rows[0]
+    return int(size), None if first is None else bytes(first)
+
+
+def leaf_range(start: int, end: int) -> list[bytes]:
+    """The stored leaf hashes of entries [start, end), in order (a range scan of the primary key)."""
+    rows = _rows(
+        'SELECT "hash" FROM "ledger_node" WHERE "level" = 0 AND "index" >= %s AND "index" < %s ORDER BY "index"',
+        [start, end],
+    )
+    return [bytes(h) for (h,) in rows]
+
+
+def node_rows_at_level(level: int, start: int, end: int) -> list[tuple[int, bytes]]:
+    """(index, hash) of the stored nodes (level, start..end-1), in order."""
+    rows = _rows(
+        'SELECT "index", "hash" FROM "ledger_node" WHERE "level" = %s AND "index" >= %s AND "index" < %s '
+        'ORDER BY "index"',
+        [level, start, end],
+    )
+    return [(int(ix), bytes(h)) for ix, h in rows]

@@ -10,4 +10,6 @@ urlpatterns = [
     path("entries/<int:index>", api.EntryApi.as_view(), name="entry"),
     path("proofs/inclusion", api.InclusionProofApi.as_view(), name="inclusion-proof"),
     path("proofs/consistency", api.ConsistencyProofApi.as_view(), name="consistency-proof"),
+    path("tile/entries/<path:tile>", api.EntryTileApi.as_view(), name="entry-tile"),
+    path("tile/<int:level>/<path:tile>", api.HashTileApi.as_view(), name="hash-tile"),
 ]

@@ -175,6 +175,10 @@ YIMEN_REFERENCE_DIR = Path(env("YIMEN_REFERENCE_DIR", str(SRC_DIR / "places" / "
 # The ledger signing key lives outside the database.
 YIMEN_LEDGER_KEY_DIR = Path(env("YIMEN_LEDGER_KEY_DIR", str(VAR_DIR / "ledger")))
 YIMEN_LEDGER_ORIGIN = env("YIMEN_LEDGER_ORIGIN", "yimen.chancheng.gov.cn/ledger")
+# Complete tiles of 256 leaf hashes, a local cache that lets proofs skip the database (yimen.ledger.tiles);
+# empty switches it off. A process re-reads the log's size and first leaf at most this often.
+YIMEN_LEDGER_TILE_DIR = env("YIMEN_LEDGER_TILE_DIR", str(VAR_DIR / "ledger" / "tiles"))
+YIMEN_LEDGER_TILE_RECHECK_SECONDS = float(env("YIMEN_LEDGER_TILE_RECHECK_SECONDS", "1"))
 
 # Notifications (yimen.notify). Email goes through Django's email backend: files under var/ by default,
 # SMTP with YIMEN_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the YIMEN_EMAIL_* values.

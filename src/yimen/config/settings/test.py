@@ -13,6 +13,9 @@ from .base import DATABASES, VAR_DIR
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 YIMEN_LEDGER_KEY_DIR = VAR_DIR / "ledger"
+YIMEN_LEDGER_TILE_DIR = VAR_DIR / "ledger" / "tiles"
+# Test databases are emptied between tests: a process checks on every proof that its log is the same one.
+YIMEN_LEDGER_TILE_RECHECK_SECONDS = 0.0
 MEDIA_ROOT = VAR_DIR / "media"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The test runner creates its own database; keep it on disk so live-server threads share it.

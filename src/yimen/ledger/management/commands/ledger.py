@@ -7,6 +7,7 @@
     yimen ledger verify --entry 41                inclusion of stored entry 41 in the latest checkpoint
     yimen ledger verify --bundle receipt.json     a receipt's bundle, offline
     yimen ledger verify --audit                   recompute the whole tree: finds an edited entry by index
+    yimen ledger tiles [--full]                   fill the local proof tiles up to the last complete one
 
 Verification uses the local published key unless `--key` gives one (a key string or a file holding it).
 Any failed check prints why and exits with status 1.
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("checkpoint", help="签名并打印当前检查点 (sign and print the current checkpoint)")
         sub.add_parser("public-key", help="打印公钥 (print the verifier keys)")
+        fill = sub.add_parser("tiles", help="补齐本地证明瓦片 (fill the local proof tiles)")
+        fill.add_argument("--full", action="store_true", help="检查全部瓦片 (check every tile again)")
         verify = sub.add_parser("verify", help="验证账本 (verify the ledger)")
         verify.add_argument("--key", help="日志公钥字符串或文件 (log verifier key, or a file holding it)")
         verify.add_argument("--witness-key", action="append", default=[], help="见证方公钥 (witness key)")
@@ -63,6 +66,11 @@ class Command(BaseCommand):
                 self.stdout.write(services.checkpoint_sign().note(), ending="")
             elif action == "public-key":
                 self.stdout.write("\n".join(selectors.public_keys()))
+            elif action == "tiles":
+                written, complete = services.tiles_fill(full=options["full"])
+                self.stdout.write(
+                    f"写入瓦片 {written} 个，共 {complete} 个完整瓦片 ({written} written, {complete} complete)"
+                )
             else:
                 self._verify(**options)
         except DomainError as exc:
