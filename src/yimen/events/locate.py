@@ -29,7 +29,9 @@ class Place:
 @dataclass(frozen=True)
 class _Gazetteer:
     revision: str
-    names: tuple[tuple[str, int, float, float], ...]  # (name, level, lat, lng), longest name first
+    # (name, level, lat, lng, path), longest name first; a name two divisions share (村尾村民委员会 in two
+    # streets) appears once for each
+    names: tuple[tuple[str, int, float, float, str], ...]
 
 
 _lock = threading.Lock()
@@ -41,27 +43,43 @@ def _current_gazetteer() -> _Gazetteer:
     revision = GridGeneration.objects.values_list("revision", flat=True).first() or ""
     with _lock:
         if _gazetteer is None or _gazetteer.revision != revision:
-            names: dict[str, tuple[int, float, float]] = {}
+            names: set[tuple[str, int, float, float, str]] = set()
             rows = Division.objects.filter(
                 level__gte=Division.Level.STREET, centroid_lat__isnull=False
-            ).values_list("name", "level", "centroid_lat", "centroid_lng")
-            for name, level, lat, lng in rows:
-                short = Division(name=name).short_name
-                for form in {name, short}:
-                    if len(form) >= 2 and (form not in names or names[form][0] < level):
-                        names[form] = (level, lat, lng)
-            ordered = sorted(((n, *v) for n, v in names.items()), key=lambda r: (-len(r[0]), -r[1]))
+            ).values_list("name", "level", "centroid_lat", "centroid_lng", "path")
+            for name, level, lat, lng, path in rows:
+                for form in {name, Division(name=name).short_name}:
+                    if len(form) >= 2:
+                        names.add((form, level, lat, lng, path))
+            ordered = sorted(names, key=lambda r: (-len(r[0]), -r[1], r[4]))
             _gazetteer = _Gazetteer(revision=revision, names=tuple(ordered))
         return _gazetteer
 
 
 def address_match(address: str) -> tuple[str, float, float] | None:
-    """The longest division name contained in the address (deeper level on a tie): (name, lat, lng)."""
+    """The most precise division named in the address: (name, lat, lng). A name that lies inside a longer
+    matched name is passed over; then the deepest level wins, so "石湾镇街道澜石社区" is the community,
+    not the street. Among divisions of one name, the one inside another division the address names wins
+    ("张槎街道村尾村民委员会"), then the longer name."""
     text = address.strip()
-    for name, _level, lat, lng in _current_gazetteer().names:
-        if name in text:
-            return name, lat, lng
-    return None
+    hits: list[tuple[int, int, str, int, float, float, str]] = []  # (start, end, name, level, lat, lng, path)
+    for name, level, lat, lng, path in _current_gazetteer().names:  # longest first
+        start = text.find(name)
+        while start != -1:
+            end = start + len(name)
+            if not any(h[0] <= start and end <= h[1] and h[2] != name for h in hits):
+                hits.append((start, end, name, level, lat, lng, path))
+            start = text.find(name, start + 1)
+    if not hits:
+        return None
+    paths = {h[6] for h in hits}
+
+    def precision(hit):
+        inside = any(other != hit[6] and hit[6].startswith(other) for other in paths)
+        return hit[3], inside, hit[1] - hit[0]
+
+    _start, _end, name, _level, lat, lng, _path = max(hits, key=precision)
+    return name, lat, lng
 
 
 def place_resolve(*, lat=None, lng=None, address: str = "") -> Place:

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from yimen.common.errors import PermissionDenied, ValidationFailed
-from yimen.events import services
+from yimen.events import locate, services
 from yimen.events.models import Channel, Event, HistoryEntry, Photo, Report
 from yimen.events.tests.conftest import JPEG, OUTSIDE, PNG, ZUMIAO
 from yimen.ledger.models import Entry
@@ -157,3 +157,23 @@ def test_metres_between_is_haversine():
 
     assert metres_between(23.0, 113.0, 23.0, 113.0) == 0
     assert 110_000 < metres_between(23.0, 113.0, 24.0, 113.0) < 112_000
+
+
+@pytest.mark.parametrize(
+    ("address", "matched", "street", "village"),
+    [
+        ("祖庙街道 祖庙路 12 号", "祖庙街道", "祖庙街道", None),
+        ("石湾镇街道澜石社区 季华路 3 号", "澜石社区", "石湾镇街道", "澜石社区居委会"),  # not the street
+        ("澜石社区居委会旁边", "澜石社区居委会", "石湾镇街道", "澜石社区居委会"),
+        ("张槎街道村尾村民委员会门口", "村尾村民委员会", "张槎街道", "村尾村民委员会"),  # a shared name
+        ("南庄镇村尾村民委员会门口", "村尾村民委员会", "南庄镇", "村尾村民委员会"),
+    ],
+)
+def test_an_address_is_located_to_the_most_precise_division_it_names(
+    people, address, matched, street, village
+):
+    place = locate.place_resolve(address=address)
+    assert place.matched == matched
+    assert place.location.street_name == street
+    if village:
+        assert place.location.village_name == village
