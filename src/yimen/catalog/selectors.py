@@ -16,6 +16,7 @@ from yimen.catalog.models import ItemVersion, LifeStage, ServiceItem, Theme
 from yimen.catalog.models.item import VersionStatus
 from yimen.catalog.search import search_filter, search_rank
 from yimen.catalog.theme_merge import ThemeDetail, theme_detail_build
+from yimen.common import prepared
 from yimen.common.errors import NotFound
 from yimen.places.models import Department
 
@@ -100,18 +101,21 @@ def item_current(implementation_code: str) -> ItemVersion:
 # has loaded, keyed by version id and modification time, in this process.
 _INTAKE_CACHE: dict[tuple[int, object], ItemVersion] = {}
 _INTAKE_CACHE_MAX = 4_096
+# The one statement per submission: the current version's id, modification time and status by the
+# item's (unique) implementation code, prepared once per connection on PostgreSQL.
+_INTAKE_CURRENT = (
+    'SELECT i."current_version_id", v."updated_at", v."status" FROM "catalog_serviceitem" i '
+    'LEFT JOIN "catalog_itemversion" v ON v."id" = i."current_version_id" '
+    'WHERE i."implementation_code" = %s LIMIT 1'
+)
 
 
 def item_for_intake(implementation_code: str) -> ItemVersion:
     """The published version of an item with what filing a case needs (item, department, materials), for
     the intake path that runs on every submission: one indexed query for the current version's id, the
     version itself from this process's cache after the first time. NotFound when none is published."""
-    rows = (
-        ServiceItem.objects.filter(implementation_code=implementation_code)
-        .order_by()  # the code is unique: no ORDER BY to compile or run
-        .values_list("current_version_id", "current_version__updated_at", "current_version__status")[:1]
-    )
-    row = next(iter(rows), None)
+    rows = prepared.fetch(_INTAKE_CURRENT, [implementation_code])
+    row = rows[0] if rows else None
     if row is None or row[0] is None or row[2] != VersionStatus.PUBLISHED:
         raise NotFound(gettext("事项 %(code)s 不存在或未发布。") % {"code": implementation_code})
     key = (row[0], row[1])

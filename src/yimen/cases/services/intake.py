@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yimen.accounts import roles
-from yimen.cases import deadlines, materials, procedures, settle, workflow
+from yimen.cases import deadlines, materials, procedures, settle, store, workflow
 from yimen.cases.models import (
     Case,
     CaseMaterial,
@@ -209,8 +209,7 @@ def case_submit(
 def _replay(actor, key: str) -> Case | None:
     """The case this user already filed under `key`, marked as a replay; None when there is none. The
     look-up reads the id alone, unordered (the key is unique per user), and the row only on a hit."""
-    ids = Case.objects.filter(submitted_by=actor, idempotency_key=key).order_by().values_list("pk", flat=True)
-    pk = next(iter(ids[:1]), None)
+    pk = store.case_id_for_key(user_id=actor.pk, key=key)
     if pk is None:
         return None
     existing = Case.objects.get(pk=pk)
@@ -277,19 +276,19 @@ def _case_file(
         missing = _missing_errors(rows)
         if missing:
             raise ValidationFailed(next(iter(missing.values()))[0], errors=missing)
-    case.save()
-    case.number = f"{settings.YIMEN_DISTRICT_CODE}{timezone.localdate(now):%Y%m%d}{case.pk:07d}"
-    case.save(update_fields=["number"])
-    CaseMaterial.objects.bulk_create(rows)
+    store.case_create(
+        case, rows, number_prefix=f"{settings.YIMEN_DISTRICT_CODE}{timezone.localdate(now):%Y%m%d}"
+    )
     entry = audit.record(
         kind="cases.case.submit",
         subject=case,
         actor=actor,
         content={"number": case.number, "item": version.item.implementation_code, "version": version.number},
     )
-    change = StatusChange.objects.create(
+    change = StatusChange(
         case=case, from_status="", to_status=Status.SUBMITTED, actor=actor, at=now, ledger_index=entry.index
     )
+    store.status_change_create(change)
     _prefetched(case, materials=rows, steps=[], history=[change])
     return case
 

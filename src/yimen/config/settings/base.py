@@ -98,6 +98,14 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Django's database sessions and model backend, with the reads every signed-in request makes as prepared
+# statements on PostgreSQL (yimen.accounts.sessions, yimen.accounts.backends). Django's own backend stays
+# listed second only for sessions signed in before (they name it).
+SESSION_ENGINE = "yimen.accounts.sessions"
+AUTHENTICATION_BACKENDS = [
+    "yimen.accounts.backends.AccountBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:workbench"
 LOGOUT_REDIRECT_URL = "portal:home"
