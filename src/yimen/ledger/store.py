@@ -22,6 +22,8 @@ from collections.abc import Sequence
 import psycopg
 from django.db import connection
 
+from yimen.common import prepared
+
 _HEAD_SELECT = 'SELECT "size", "frontier" FROM "ledger_head" WHERE "id" = 1'
 _HEAD_UPDATE = 'UPDATE "ledger_head" SET "size" = %s, "frontier" = %s, "root" = %s WHERE "id" = 1'
 _ENTRY_INSERT = 'INSERT INTO "ledger_entry" ("index", "kind", "subject", "actor", "time", "digest") VALUES '
@@ -45,14 +47,6 @@ _NODE_SELECT = (
 )
 
 
-def _prepared(sql: str, params: Sequence = ()) -> list[tuple]:
-    """Run one statement as a prepared statement on Django's PostgreSQL connection; its rows, if any."""
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall() if cursor.description else []
-
-
 def _flat(rows: Sequence[tuple]) -> list:
     return [v for row in rows for v in row]
 
@@ -72,7 +66,7 @@ def append_one(
 ) -> int | None:
     """PostgreSQL: append one entry whose leaf hash is `leaf` with the server-side function of migration
     0002 (lock, entry, nodes, head in one round trip); its index, or None when there is no head row yet."""
-    rows = _prepared(
+    rows = prepared.fetch(
         "SELECT ledger_append_one(%s, %s, %s, %s, %s, %s)", [leaf, kind, subject, actor, time, digest]
     )
     return None if rows[0][0] is None else int(rows[0][0])
@@ -81,13 +75,8 @@ def append_one(
 def head_lock() -> tuple[int, bytes] | None:
     """(size, frontier) of the head row, locked until the transaction ends (SQLite's IMMEDIATE
     transaction already holds the database's write lock); None when there is no head row yet."""
-    if connection.vendor == "postgresql":
-        rows = _prepared(_HEAD_SELECT + " FOR UPDATE")
-        row = rows[0] if rows else None
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(_HEAD_SELECT)
-            row = cursor.fetchone()
+    rows = prepared.fetch(_HEAD_SELECT + (" FOR UPDATE" if connection.vendor == "postgresql" else ""))
+    row = rows[0] if rows else None
     return (int(row[0]), bytes(row[1])) if row else None
 
 
@@ -105,7 +94,9 @@ def append_write(
     head = [size, frontier, root]
     if connection.vendor == "postgresql":
         if len(entries) <= _SCALAR_UP_TO:
-            _prepared(_append_scalar_sql(len(entries), len(nodes)), [*_flat(entries), *_flat(nodes), *head])
+            prepared.fetch(
+                _append_scalar_sql(len(entries), len(nodes)), [*_flat(entries), *_flat(nodes), *head]
+            )
             return
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cursor:
@@ -138,7 +129,7 @@ def node_rows(coords: Sequence[tuple[int, int]]) -> list[tuple[int, int, bytes]]
     if not coords:
         return []
     if connection.vendor == "postgresql":
-        rows = _prepared(_NODE_SELECT_PG, [[c[0] for c in coords], [c[1] for c in coords]])
+        rows = prepared.fetch(_NODE_SELECT_PG, [[c[0] for c in coords], [c[1] for c in coords]])
         return [(int(lv), int(ix), bytes(h)) for lv, ix, h in rows]
     values = ", ".join(["(%s, %s)"] * len(coords))
     with connection.cursor() as cursor:
@@ -149,27 +140,14 @@ def node_rows(coords: Sequence[tuple[int, int]]) -> list[tuple[int, int, bytes]]
 def node_rows_from_level(level: int) -> list[tuple[int, int, bytes]]:
     """Every stored node at `level` and above (a range scan of the primary key): what warms the cache."""
     sql = 'SELECT "level", "index", "hash" FROM "ledger_node" WHERE "level" >= %s'
-    if connection.vendor == "postgresql":
-        rows = _prepared(sql, [level])
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [level])
-            rows = cursor.fetchall()
+    rows = prepared.fetch(sql, [level])
     return [(int(lv), int(ix), bytes(h)) for lv, ix, h in rows]
-
-
-def _rows(sql: str, params: Sequence = ()) -> list[tuple]:
-    if connection.vendor == "postgresql":
-        return _prepared(sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def size_and_first_leaf() -> tuple[int, bytes | None]:
     """The committed tree size and the first leaf hash, in one query: what tells a process whether the
     log it has cached is still the one in the database."""
-    rows = _rows(
+    rows = prepared.fetch(
         'SELECT h."size", (SELECT n."hash" FROM "ledger_node" n WHERE n."level" = 0 AND n."index" = 0) '
         'FROM "ledger_head" h WHERE h."id" = 1'
     )
@@ -181,7 +159,7 @@ def size_and_first_leaf() -> tuple[int, bytes | None]:
 
 def leaf_range(start: int, end: int) -> list[bytes]:
     """The stored leaf hashes of entries [start, end), in order (a range scan of the primary key)."""
-    rows = _rows(
+    rows = prepared.fetch(
         'SELECT "hash" FROM "ledger_node" WHERE "level" = 0 AND "index" >= %s AND "index" < %s ORDER BY "index"',
         [start, end],
     )
@@ -190,7 +168,7 @@ def leaf_range(start: int, end: int) -> list[bytes]:
 
 def node_rows_at_level(level: int, start: int, end: int) -> list[tuple[int, bytes]]:
     """(index, hash) of the stored nodes (level, start..end-1), in order."""
-    rows = _rows(
+    rows = prepared.fetch(
         'SELECT "index", "hash" FROM "ledger_node" WHERE "level" = %s AND "index" >= %s AND "index" < %s '
         'ORDER BY "index"',
         [level, start, end],
