@@ -10,7 +10,7 @@ cursor refuses it, and the statement is logged where Django logs queries (`Captu
 `connection.queries` under DEBUG), so query-count tests see it. Write identifiers double-quoted and
 placeholders as `%s` (a literal percent sign as `%%`); both databases take that.
 
-The ledger's `yimen.ledger.store` does the same for its append and proofs with its own helper.
+Used by `yimen.ledger.store` (append, proofs), `yimen.cases.store` and the session and user reads.
 """
 
 from __future__ import annotations

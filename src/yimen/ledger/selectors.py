@@ -68,34 +68,31 @@ def node_hashes(coords: Sequence[merkle.Coord], *, ordered: bool = False):
     return [found[c] for c in coords] if ordered else found
 
 
-def _from_tiles(coords: list[merkle.Coord], size: int) -> dict[merkle.Coord, bytes] | None:
-    """A proof's nodes without the database (see `tiles`), or None when some of them need it."""
-    tile_file = tiles.for_alias(connection.alias)
-    if tile_file is None or connection.in_atomic_block:
-        return None
-    cache, now = nodecache.for_alias(connection.alias), time.monotonic()
+def _tiles_ready(cache: nodecache.UpperNodes, size: int) -> bool:
+    """Whether tiles may answer for the tree at `size`: the process's view of the log is fresh enough
+    (re-read every YIMEN_LEDGER_TILE_RECHECK_SECONDS) and `size` is known to be committed."""
+    now = time.monotonic()
     if now - cache.checked_at >= settings.YIMEN_LEDGER_TILE_RECHECK_SECONDS:
         cache.recheck(*store.size_and_first_leaf(), now)
     if cache.warm_from is None:
         cache.warm(cache.known_size, _nodes_from_level, _nodes)
-    if size > cache.known_size:
-        return None
-    return tiles.local_nodes(cache, tile_file, coords)
+    return size <= cache.known_size
 
 
 def _nodes_for(coords: list[merkle.Coord], size: int, field: str) -> dict[merkle.Coord, bytes]:
-    """Nodes for a proof at tree size `size`: from memory and tiles when they have them all, else from
-    the database, with the last leaf too, which proves the log is that large without a separate query.
-    Missing nodes are the caller's mistake when `size` exceeds the log."""
-    local = _from_tiles(coords, size)
-    if local is not None:
-        return local
-    tile_file = tiles.for_alias(connection.alias) if not connection.in_atomic_block else None
+    """Nodes for a proof at tree size `size`: from memory and tiles when they have them all (see
+    `tiles`), else from the database, with the last leaf too, which proves the log is that large without
+    a separate query. Missing nodes are the caller's mistake when `size` exceeds the log."""
+    tile_file = None if connection.in_atomic_block else tiles.for_alias(connection.alias)
     cache = nodecache.for_alias(connection.alias)
-    # The roots of the complete tiles this proof reaches into, so that its next proofs there can be
-    # checked against them (tiles completed after the cache was warmed are not in it yet).
-    roots = {(tiles.HEIGHT, tiles.tile_of(c)) for c in coords if c[0] < tiles.HEIGHT} if tile_file else set()
-    roots = [c for c in roots if (c[1] + 1) * tiles.WIDTH <= size and c not in cache.nodes]
+    look = tiles.Lookup()
+    if tile_file is not None:
+        ready = _tiles_ready(cache, size)
+        look = tiles.lookup(cache, tile_file, coords, size, read=ready)
+        if ready and look.complete:
+            return look.found
+    # With the roots of complete tiles not cached yet, so that the next proofs there can use the tiles.
+    roots = [(tiles.HEIGHT, tile) for tile in look.unrooted]
     try:
         found = node_hashes([*coords, (0, size - 1), *roots])
     except Conflict:
@@ -106,18 +103,15 @@ def _nodes_for(coords: list[merkle.Coord], size: int, field: str) -> dict[merkle
             ) from None
         raise
     if tile_file is not None:
-        edge, stale = tiles.incomplete_or_missing(cache, tile_file, coords, size)
-        cache.saw(size, {c: found[c] for c in edge})
-        for tile in stale[:2]:  # a proof repairs at most two tiles; `yimen ledger tiles` fills the rest
-            _tile_repair(tile_file, cache, tile)
+        cache.saw(size, {c: found[c] for c in look.edge})
+        # Tiles this proof could not use are written from the stored leaves: at most two per proof,
+        # `yimen ledger tiles` does the rest.
+        for tile in [*look.stale, *look.unrooted][:2]:
+            root = cache.nodes.get((tiles.HEIGHT, tile))
+            if root is not None and tile_file.verified(tile, root) is None:
+                leaves = store.leaf_range(tile * tiles.WIDTH, (tile + 1) * tiles.WIDTH)
+                tiles.build(tile_file, tile, leaves, root)
     return found
-
-
-def _tile_repair(tile_file: tiles.TileFile, cache: nodecache.UpperNodes, tile: int) -> bool:
-    root = cache.nodes.get((tiles.HEIGHT, tile))
-    if root is None:
-        return False
-    return tiles.build(tile_file, tile, store.leaf_range(tile * tiles.WIDTH, (tile + 1) * tiles.WIDTH), root)
 
 
 def root_at(*, size: int) -> bytes:
@@ -167,11 +161,13 @@ def tile_hashes(*, level: int, index: int, width: int) -> bytes:
     start = index * tiles.WIDTH
     if start + width > log_size() >> height:
         raise NotFound(_("该瓦片尚未完整 (the log does not have this tile yet)"), field="index")
-    if level == 0 and width == tiles.WIDTH:
-        local = _from_tiles([(0, start), (0, start + width - 1)], start + width)
-        tile_file = tiles.for_alias(connection.alias)
-        if local is not None and tile_file is not None and (raw := tile_file.read(index)) is not None:
-            return raw  # `_from_tiles` just checked this tile against its stored root
+    tile_file = None if connection.in_atomic_block else tiles.for_alias(connection.alias)
+    if level == 0 and width == tiles.WIDTH and tile_file is not None:
+        cache = nodecache.for_alias(connection.alias)
+        if _tiles_ready(cache, start + width):
+            hashes = tile_file.verified(index, cache.nodes.get((tiles.HEIGHT, index)))
+            if hashes is not None:
+                return b"".join(hashes[0])
     rows = store.node_rows_at_level(height, start, start + width)
     if len(rows) != width:
         raise Conflict(

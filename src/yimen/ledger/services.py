@@ -10,7 +10,7 @@ the leaf and the perfect subtrees it completes (one on average, at most log2 n),
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -183,7 +183,7 @@ def checkpoint_cosign(*, checkpoint: Checkpoint) -> Cosignature:
     return Cosignature.objects.create(checkpoint=checkpoint, witness=keys.witness_name(), line=line)
 
 
-def tiles_fill(*, full: bool = False, progress: Callable[[int], None] | None = None) -> tuple[int, int]:
+def tiles_fill(*, full: bool = False) -> tuple[int, int]:
     """Write every complete tile the tile file lacks or has wrong, from the stored leaves (see `tiles`);
     returns (tiles written, complete tiles in the log). Reads the leaves of 64 tiles per query, and only
     where a tile is missing. A process checks each tile once: later calls start where its last one
@@ -200,8 +200,7 @@ def tiles_fill(*, full: bool = False, progress: Callable[[int], None] | None = N
         roots = dict(store.node_rows_at_level(tiles.HEIGHT, first, last))
         leaves: list[bytes] | None = None
         for tile in range(first, last):
-            raw = tile_file.read(tile)
-            if raw is not None and tiles.levels(raw)[tiles.HEIGHT][0] == roots.get(tile):
+            if tile_file.verified(tile, roots.get(tile)) is not None:
                 continue
             if leaves is None:
                 leaves = store.leaf_range(first * tiles.WIDTH, last * tiles.WIDTH)
@@ -209,6 +208,4 @@ def tiles_fill(*, full: bool = False, progress: Callable[[int], None] | None = N
             if tile in roots and tiles.build(tile_file, tile, part, roots[tile]):
                 written += 1
         tile_file.checked = last
-        if progress:
-            progress(last)
     return written, complete

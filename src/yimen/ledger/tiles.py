@@ -12,7 +12,7 @@ The file is a cache and is never trusted: a tile is used only when the root comp
 (8, t) from the process's cache of committed nodes, which came from the database. A tile that is missing
 (the file is short, or has a hole of zeros where another process wrote a later tile first) or stale (a
 database restored under it) fails that check, the proof is answered from the database, and the tile is
-written afterwards from the leaves stored there (`repair`). Tiles are written with `pwrite` at their own
+written afterwards from the leaves stored there. Tiles are written with `pwrite` at their own
 offset, so processes writing the same tile at once write the same bytes. `yimen ledger tiles` fills
 the file up to the log's last complete tile; the scheduler runs it every minute, and after its first
 run (which checks every tile: ~7 s at 10 million entries) it looks only at the tiles added since.
@@ -30,7 +30,8 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -90,6 +91,15 @@ class TileFile:
         raw = os.pread(self._open(), TILE_BYTES, tile * TILE_BYTES)
         return raw if len(raw) == TILE_BYTES else None
 
+    def verified(self, tile: int, root: bytes | None) -> list[list[bytes]] | None:
+        """The tile's hashes (`levels`) if the file has it and it hashes to `root`, node (8, t) as stored
+        in the database; None otherwise (missing, a hole, stale, or no root to check against)."""
+        raw = self.read(tile) if root is not None else None
+        if raw is None:
+            return None
+        hashes = levels(raw)
+        return hashes if hashes[HEIGHT][0] == root else None
+
     def write(self, tile: int, raw: bytes) -> None:
         if len(raw) != TILE_BYTES:
             raise ValueError(f"a tile is {TILE_BYTES} bytes, got {len(raw)}")
@@ -102,7 +112,7 @@ class TileFile:
                 self._fd = None
 
 
-_files: dict[str, TileFile] = {}
+_files: dict[tuple, TileFile] = {}
 
 
 def for_alias(alias: str) -> TileFile | None:
@@ -112,69 +122,69 @@ def for_alias(alias: str) -> TileFile | None:
         return None
     conn = connections[alias]
     params = conn.settings_dict
-    key = f"{conn.vendor}|{params.get('HOST') or ''}|{params.get('PORT') or ''}|{params['NAME']}"
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(str(params["NAME"])).stem)[:40]
-    path = Path(folder) / f"{conn.vendor}-{name}-{hashlib.sha256(key.encode()).hexdigest()[:10]}.tiles"
-    tiles = _files.get(str(path))
+    key = (
+        str(folder),
+        conn.vendor,
+        str(params.get("HOST") or ""),
+        str(params.get("PORT") or ""),
+        str(params["NAME"]),
+    )
+    tiles = _files.get(key)
     if tiles is None:
-        tiles = _files.setdefault(str(path), TileFile(path))
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(key[4]).stem)[:40]
+        digest = hashlib.sha256("|".join(key[1:]).encode()).hexdigest()[:10]
+        tiles = _files.setdefault(key, TileFile(Path(folder) / f"{conn.vendor}-{name}-{digest}.tiles"))
     return tiles
 
 
-def local_nodes(cache: UpperNodes, tiles: TileFile, coords: Iterable[Coord]) -> dict[Coord, bytes] | None:
-    """The hashes of `coords` from memory and tiles alone, or None if any needs the database. The caller
-    has checked that the tree size they belong to is committed."""
-    found: dict[Coord, bytes] = {}
-    wanted: dict[int, list[Coord]] = {}
+@dataclass
+class Lookup:
+    """What memory and the tile file give for a proof's nodes, and what the database must."""
+
+    found: dict[Coord, bytes] = field(default_factory=dict)
+    complete: bool = False  # every node found
+    edge: set[Coord] = field(default_factory=set)  # missing nodes of tiles incomplete at this size
+    stale: list[int] = field(default_factory=list)  # complete tiles the file lacks or has wrong
+    unrooted: list[int] = field(default_factory=list)  # complete tiles whose node (8, t) is not cached
+
+
+def lookup(cache: UpperNodes, tiles: TileFile, coords: Sequence[Coord], size: int, *, read: bool) -> Lookup:
+    """The hashes of `coords` (nodes of the tree at `size`) from memory, and from the tile file when
+    `read` (the caller knows `size` is committed); each tile is read and checked once."""
+    out = Lookup()
+    checked: dict[int, list[list[bytes]] | None] = {}
     for coord in coords:
-        known = cache.nodes.get(coord) if coord[0] >= cache.min_level else cache.edge.get(coord)
+        level, index = coord
+        known = (cache.nodes if level >= cache.min_level else cache.edge).get(coord)
         if known is not None:
-            found[coord] = known
-        elif coord[0] >= HEIGHT or cache.min_level > HEIGHT:
-            return None
-        else:
-            wanted.setdefault(tile_of(coord), []).append(coord)
-    for tile, inside in wanted.items():
-        root = cache.nodes.get((HEIGHT, tile))  # absent while the tile is incomplete
-        raw = tiles.read(tile) if root is not None else None
-        if raw is None:
-            return None
-        hashes = levels(raw)
-        if hashes[HEIGHT][0] != root:
-            return None
-        for level, index in inside:
-            found[(level, index)] = hashes[level][index - (tile << (HEIGHT - level))]
-    return found
-
-
-def incomplete_or_missing(
-    cache: UpperNodes, tiles: TileFile, coords: Iterable[Coord], size: int
-) -> tuple[set[Coord], list[int]]:
-    """After a proof at `size` was answered from the database: which of its lower nodes lie in tiles
-    still incomplete at that size (for `cache.edge`), and which complete tiles the file lacks or has
-    wrong (for `repair`)."""
-    edge: set[Coord] = set()
-    checked: dict[int, bool] = {}
-    for coord in coords:
-        if coord[0] >= HEIGHT:
+            out.found[coord] = known
+            continue
+        if level >= HEIGHT or cache.min_level > HEIGHT:
             continue
         tile = tile_of(coord)
         if (tile + 1) * WIDTH > size:
-            edge.add(coord)
-        elif tile not in checked:
-            root, raw = cache.nodes.get((HEIGHT, tile)), tiles.read(tile)
-            checked[tile] = root is not None and (raw is None or levels(raw)[HEIGHT][0] != root)
-    return edge, [tile for tile, stale in checked.items() if stale]
+            out.edge.add(coord)
+            continue
+        if tile not in checked:
+            root = cache.nodes.get((HEIGHT, tile))
+            checked[tile] = tiles.verified(tile, root) if read else None
+            if root is None:
+                out.unrooted.append(tile)
+            elif read and checked[tile] is None:
+                out.stale.append(tile)
+        hashes = checked[tile]
+        if hashes is not None:
+            out.found[coord] = hashes[level][index - (tile << (HEIGHT - level))]
+    out.complete = len(out.found) == len(set(coords))
+    return out
 
 
 def build(tiles: TileFile, tile: int, leaves: Sequence[bytes], root: bytes) -> bool:
     """Write tile `tile` from its 256 stored leaf hashes if they hash to `root`; whether it was written.
     Leaves that don't match their stored node are the audit's business (`yimen ledger verify --audit`):
     the tile is then not written and proofs keep coming from the database."""
-    if len(leaves) != WIDTH:
-        return False
     raw = b"".join(bytes(h) for h in leaves)
-    if levels(raw)[HEIGHT][0] != root:
+    if len(leaves) != WIDTH or levels(raw)[HEIGHT][0] != root:
         return False
     tiles.write(tile, raw)
     return True
