@@ -9,12 +9,9 @@ sign-in stops here instead of checking the same password again in Django's backe
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 
 from yimen.common import prepared
 
@@ -27,21 +24,7 @@ class AccountBackend(ModelBackend):
         return user
 
     def get_user(self, user_id):
-        if connection.vendor != "postgresql" or type(user_id) is not int:
+        if type(user_id) is not int:
             return super().get_user(user_id)
-        sql, attnames = _user_select()
-        rows = prepared.fetch(sql, [user_id])
-        if not rows:
-            return None
-        user = get_user_model().from_db(connection.alias, attnames, rows[0])
-        return user if self.user_can_authenticate(user) else None
-
-
-@functools.cache
-def _user_select() -> tuple[str, tuple[str, ...]]:
-    """What `User.objects.get(pk=...)` reads: every column of the row (their values need no conversion)."""
-    model = get_user_model()
-    fields = model._meta.concrete_fields
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    sql = f'SELECT {columns} FROM "{model._meta.db_table}" WHERE "{model._meta.pk.column}" = %s'
-    return sql, tuple(f.attname for f in fields)
+        user = prepared.fetch_instance(get_user_model(), "pk", user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -15,6 +15,7 @@ Used by `yimen.ledger.store` (append, proofs), `yimen.cases.store` and the sessi
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 
@@ -42,3 +43,27 @@ def fetch(sql: str, params: Sequence = ()) -> list[tuple]:
             {"sql": f"/* prepared */ {sql} {list(params)!r}", "time": f"{time.monotonic() - start:.3f}"}
         )
     return rows
+
+
+def fetch_instance(model, field: str, value):
+    """The `model` row whose unique `field` is `value`, or None. On PostgreSQL one prepared statement
+    loaded with `Model.from_db` (what `Model.objects.get` reads); elsewhere the ORM, since SQLite returns
+    dates and booleans raw and only Django's converters make them Python's."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
+        return model._default_manager.filter(**{field: value}).order_by().first()
+    sql, attnames = _instance_select(model, field)
+    rows = fetch(sql, [value])
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, rows[0]) if rows else None
+
+
+@functools.cache
+def _instance_select(model, field: str) -> tuple[str, tuple[str, ...]]:
+    fields = model._meta.concrete_fields
+    converted = [f.name for f in fields if hasattr(f, "from_db_value")]
+    if converted:  # `from_db` takes the raw values: a field that converts them would come back wrong
+        raise TypeError(f"{model.__name__}.{', '.join(converted)} need conversion: load it with the ORM")
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    where = (model._meta.pk if field == "pk" else model._meta.get_field(field)).column
+    return f'SELECT {columns} FROM "{model._meta.db_table}" WHERE "{where}" = %s', tuple(
+        f.attname for f in fields
+    )

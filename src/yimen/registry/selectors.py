@@ -6,9 +6,6 @@ any person by exact ID number, because any general window accepts any applicant.
 
 from __future__ import annotations
 
-import functools
-
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -57,34 +54,18 @@ def person_identify(*, user, id_number: str, places: bool = True) -> Person:
     intake reads none of them; the joins were most of the lookup's cost)."""
     number = normalize_id_number(id_number)
     if user.can(roles.PERSON_IDENTIFY):
-        if not places and connection.vendor == "postgresql":
-            person = _person_by_id_number(number)
+        if not places:  # the person row alone, as one prepared statement: no query compiled per intake
+            person = prepared.fetch_instance(Person, "id_number", number)
             if person is None:
                 raise NotFound(_("自然人库中无此身份证号码"), field="id_number")
             return person
-        qs = _persons() if places else Person.objects.all()
+        qs = _persons()
     else:
         qs = persons_visible(user)
     try:
         return qs.get(id_number=number)
     except Person.DoesNotExist:
         raise NotFound(_("自然人库中无此身份证号码"), field="id_number") from None
-
-
-@functools.cache
-def _person_select() -> tuple[str, tuple[str, ...]]:
-    fields = Person._meta.concrete_fields
-    columns = ", ".join(f'"{f.column}"' for f in fields)
-    return f'SELECT {columns} FROM "registry_person" WHERE "id_number" = %s', tuple(f.attname for f in fields)
-
-
-def _person_by_id_number(number: str) -> Person | None:
-    """PostgreSQL: the person row alone, by its unique ID number, as one prepared statement - what
-    `Person.objects.get(id_number=...)` reads, without compiling the query on every intake (the columns'
-    values need no conversion there: text, booleans, dates and timestamps come back as Python's own)."""
-    sql, attnames = _person_select()
-    rows = prepared.fetch(sql, [number])
-    return Person.from_db(connection.alias, attnames, rows[0]) if rows else None
 
 
 def persons_search(*, user, name: str = "", division_code: str = "", id_number: str = "") -> QuerySet[Person]:

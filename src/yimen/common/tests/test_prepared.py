@@ -54,3 +54,21 @@ def test_statements_are_logged_where_djangos_are():
     with CaptureQueriesContext(connection) as ctx:
         prepared.fetch(_COUNT, ["x"])
     assert len(ctx.captured_queries) == 1 and '"common_calendarday"' in ctx.captured_queries[0]["sql"]
+
+
+def test_an_instance_is_loaded_as_the_orm_loads_it_and_converting_fields_are_refused():
+    from yimen.registry.models import FusionRun
+
+    _insert("实例", day="2099-06-01")
+    stored = CalendarDay.objects.get(name="实例")
+    loaded = prepared.fetch_instance(CalendarDay, "name", "实例")
+    assert loaded == stored and not loaded._state.adding
+    assert [getattr(loaded, f.attname) for f in CalendarDay._meta.concrete_fields] == [
+        getattr(stored, f.attname) for f in CalendarDay._meta.concrete_fields
+    ]
+    assert prepared.fetch_instance(CalendarDay, "name", "没有") is None
+    if connection.vendor == "postgresql":
+        with pytest.raises(TypeError, match="need conversion"):
+            prepared.fetch_instance(FusionRun, "pk", 1)
+    else:  # elsewhere the ORM loads it, converters and all
+        assert prepared.fetch_instance(FusionRun, "pk", 1) is None
