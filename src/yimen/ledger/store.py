@@ -130,11 +130,12 @@ def node_rows(coords: Sequence[tuple[int, int]]) -> list[tuple[int, int, bytes]]
         return []
     if connection.vendor == "postgresql":
         rows = prepared.fetch(_NODE_SELECT_PG, [[c[0] for c in coords], [c[1] for c in coords]])
-        return [(int(lv), int(ix), bytes(h)) for lv, ix, h in rows]
-    values = ", ".join(["(%s, %s)"] * len(coords))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH k(l, i) AS (VALUES {values}) {_NODE_SELECT}", [v for c in coords for v in c])
-        return [(int(lv), int(ix), bytes(h)) for lv, ix, h in cursor.fetchall()]
+    else:
+        values = ", ".join(["(%s, %s)"] * len(coords))
+        rows = prepared.fetch(
+            f"WITH k(l, i) AS (VALUES {values}) {_NODE_SELECT}", [v for c in coords for v in c]
+        )
+    return [(int(lv), int(ix), bytes(h)) for lv, ix, h in rows]
 
 
 def node_rows_from_level(level: int) -> list[tuple[int, int, bytes]]:
